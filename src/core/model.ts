@@ -1,0 +1,59 @@
+// The engine's own vocabulary for files on disk and what the state file remembers about them.
+
+/** Paths inside a folder are POSIX-style, relative to the folder root, never starting with "./" or "/". */
+export type RelPath = string;
+
+/** What a stat tells us; enough to decide whether a file must be read again. */
+export interface Fingerprint {
+  readonly size: number;
+  readonly mtimeMs: number;
+  /** ctime cannot be set from user space: it catches `cp -p` / `rsync -t` rewrites with a preserved mtime. */
+  readonly ctimeMs: number;
+  readonly ino: number;
+}
+
+/** A regular file found on disk by a scan. */
+export interface LocalFile extends Fingerprint {
+  readonly relPath: RelPath;
+  readonly absPath: string;
+  /** SHA-256 hex; filled in by the engine only when the fingerprint moved (or the file is new). */
+  readonly sha256?: string;
+}
+
+/** An operation that was started but whose outcome the state does not know yet.
+ *  Recorded (and flushed) before the request, so a crash leaves a trace to reconcile. */
+export type Intent =
+  | { readonly kind: 'upload'; readonly name: string; readonly sha256: string; readonly startedAt: number }
+  | { readonly kind: 'delete'; readonly docIds: readonly string[]; readonly startedAt: number };
+
+export type TrackedStatus =
+  | 'synced' //  the server confirmed the document holding these bytes
+  | 'failed'; // the last attempt failed permanently or ran out of retries; tried again on the next reconcile
+
+/** One state-file entry: a local path and the document the tool created for it. */
+export interface TrackedFile extends Fingerprint {
+  readonly relPath: RelPath;
+  /** The server's document id; absent while a first upload has not been confirmed. */
+  readonly docId?: string;
+  /** The name the server gave the document (it may differ from the requested one: `a(1).txt`). */
+  readonly docName?: string;
+  readonly sha256: string;
+  readonly status: TrackedStatus;
+  readonly lastError?: string;
+  /** Consecutive failed attempts (reset on success). */
+  readonly failures?: number;
+  readonly intent?: Intent;
+  /** Epoch ms of the last change to this entry. */
+  readonly updatedAt: number;
+}
+
+/** Per-folder facts the state keeps besides the files. */
+export interface FolderMeta {
+  /** KB name and id as last resolved. */
+  readonly kbName: string;
+  readonly kbId?: string;
+  /** Device and inode of the folder root at the last good scan: a different device means an unmounted disk. */
+  readonly rootDev?: number;
+  readonly rootIno?: number;
+  readonly lastReconcileAt?: number;
+}
