@@ -43,6 +43,9 @@ export interface TrackedFile extends Fingerprint {
   /** Consecutive failed attempts (reset on success). */
   readonly failures?: number;
   readonly intent?: Intent;
+  /** Earlier documents of ours for this path (replaced versions) still to be deleted once the new one is
+   *  confirmed. Kept here so a crash between "new uploaded" and "old deleted" never orphans the old one. */
+  readonly obsoleteDocIds?: readonly string[];
   /** Epoch ms of the last change to this entry. */
   readonly updatedAt: number;
 }
