@@ -28,7 +28,8 @@ export type Intent =
 
 export type TrackedStatus =
   | 'synced' //  the server confirmed the document holding these bytes
-  | 'failed'; // the last attempt failed permanently or ran out of retries; tried again on the next reconcile
+  | 'pending' // an upload intent is recorded and not yet confirmed (a first upload, or a crash left it)
+  | 'failed'; // the last attempt failed; see `permanent`
 
 /** One state-file entry: a local path and the document the tool created for it. */
 export interface TrackedFile extends Fingerprint {
@@ -40,6 +41,9 @@ export interface TrackedFile extends Fingerprint {
   readonly sha256: string;
   readonly status: TrackedStatus;
   readonly lastError?: string;
+  /** The last failure cannot succeed by retrying the same bytes (unsupported type, name too long, too
+   *  large): the file is not tried again until it changes. Otherwise it is retried on the next reconcile. */
+  readonly permanent?: boolean;
   /** Consecutive failed attempts (reset on success). */
   readonly failures?: number;
   readonly intent?: Intent;
