@@ -1,0 +1,92 @@
+// The configuration file's shape, defaults and meaning: the single source for validation and the JSON Schema.
+import { z } from 'zod';
+
+const nonEmpty = (what: string) => z.string().trim().min(1, { message: `expected ${what}` });
+
+export const folderSchema = z
+  .strictObject({
+    path: nonEmpty('the folder to mirror (absolute, or relative to the config file)').describe(
+      'Folder to mirror; relative paths resolve against the config file’s folder.',
+    ),
+    kb: nonEmpty('the knowledge base (dataset) name').describe('Name of the RAGFlow knowledge base (dataset).'),
+    parserId: nonEmpty('a RAGFlow chunk method such as "naive"').default('naive').describe(
+      'RAGFlow parser (chunk method) for uploaded documents.',
+    ),
+    include: z
+      .array(nonEmpty('a glob'))
+      .min(1, { message: 'expected at least one glob; leave the key out to include everything' })
+      .default(['**/*'])
+      .describe('Globs (relative to the folder) of files to mirror.'),
+    exclude: z.array(nonEmpty('a glob')).default([]).describe('Globs of files and folders to leave out.'),
+    maxFileSizeMB: z
+      .number()
+      .positive({ message: 'expected a size in MB greater than 0' })
+      .default(1024)
+      .describe('Files larger than this are skipped (RAGFlow’s own default limit is 1024 MB).'),
+    deleteExcluded: z
+      .boolean()
+      .default(false)
+      .describe('Delete documents of files that a narrowed include/exclude or size limit now leaves out.'),
+    maxDeletePercent: z
+      .number()
+      .min(0)
+      .max(100)
+      .default(50)
+      .describe('A run deleting more than this share of the folder’s documents (and more than 10) is held.'),
+  })
+  .describe('One folder mirrored into one knowledge base.');
+
+export const configSchema = z.strictObject({
+  $schema: z.string().optional(),
+  server: z.strictObject({
+    url: z
+      .url({ protocol: /^https?$/, message: 'expected an http(s) URL such as "http://127.0.0.1:9380"' })
+      .describe('Base URL of the RAGFlow server.'),
+    apiKey: nonEmpty('the RAGFlow API key ("ragflow-…")').optional().describe(
+      'API key; RAGFLOW_API_KEY in the environment wins. Prefer apiKeyFile or the environment.',
+    ),
+    apiKeyFile: nonEmpty('a path to a file holding the API key').optional().describe(
+      'File holding the API key (e.g. a systemd credential).',
+    ),
+    api: z
+      .enum(['auto', 'legacy', 'v1'], { message: 'expected "auto", "legacy" or "v1"' })
+      .default('auto')
+      .describe('Which RAGFlow HTTP API to use: v1 (/api/v1, RAGFlow ≥ 0.13), legacy (/v1/api, ≤ 0.22.0), or auto.'),
+    requestTimeoutSeconds: z.number().positive().default(120).describe('Deadline for one non-upload request.'),
+  }),
+  stateFile: nonEmpty('a path for the state file').default('state.json').describe(
+    'State file (JSON); relative paths resolve against the config file’s folder.',
+  ),
+  rateLimit: z
+    .strictObject({
+      requestsPerSecond: z
+        .number()
+        .positive({ message: 'expected a number of requests per second greater than 0' })
+        .default(5),
+      concurrency: z.int({ message: 'expected a whole number' }).min(1, { message: 'expected at least 1' }).default(2),
+    })
+    .prefault({})
+    .describe('Every server request counts: no sliding second holds more request starts than requestsPerSecond.'),
+  daemon: z
+    .strictObject({
+      quietWindowMs: z
+        .int()
+        .min(0)
+        .default(1000)
+        .describe('A changed path is examined once it has been quiet this long (waits out partial writes).'),
+      rescanIntervalMinutes: z.number().min(0).default(60).describe('Full reconcile period while watching (0 = never).'),
+      drainTimeoutSeconds: z.number().min(0).default(20).describe('On SIGTERM, how long in-flight requests may finish.'),
+      usePolling: z.boolean().default(false).describe('Poll instead of inotify (network file systems).'),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    })
+    .prefault({}),
+  folders: z.array(folderSchema).min(1, { message: 'expected at least one folder to mirror' }),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+export type FolderConfigParsed = z.output<typeof folderSchema>;

@@ -1,0 +1,242 @@
+// The pure heart of the engine: given what is on disk, what the state remembers and (when reconciling)
+// what the server lists, decide what to do. No I/O, no clock: data in, data out.
+import type { Fingerprint, Intent, LocalFile, RelPath, TrackedFile } from './model.js';
+import type { RemoteDoc } from '../sync/ports.js';
+
+export type UploadReason = 'new' | 'changed' | 'missing-remote' | 'retry';
+export type DeleteReason = 'deleted' | 'excluded';
+
+export type Action =
+  /** Upload the file's current bytes; `replaces` is the document of ours that the new one supersedes. */
+  | { readonly kind: 'upload'; readonly relPath: RelPath; readonly reason: UploadReason; readonly local: LocalFile; readonly replaces?: string }
+  /** The file is gone (or excluded with deleteExcluded): delete its document(s) by id, then forget the path. */
+  | { readonly kind: 'delete'; readonly relPath: RelPath; readonly reason: DeleteReason; readonly docIds: readonly string[] }
+  /** Superseded versions of a still-present file: delete them, keep the entry. */
+  | { readonly kind: 'delete-obsolete'; readonly relPath: RelPath; readonly docIds: readonly string[] }
+  /** Content unchanged although the fingerprint moved (touch, chmod, cp -p): remember the new fingerprint. */
+  | { readonly kind: 'record'; readonly relPath: RelPath; readonly local: LocalFile }
+  /** A state entry with no document and no file (e.g. a failed first upload of a file now gone). */
+  | { readonly kind: 'forget'; readonly relPath: RelPath }
+  /** A crash left an upload intent: look at these candidate documents on the server, adopt the one holding
+   *  the intended bytes, delete other verified copies, then upload if the file still needs it. */
+  | {
+      readonly kind: 'recover';
+      readonly relPath: RelPath;
+      readonly intent: Extract<Intent, { kind: 'upload' }>;
+      readonly candidates: readonly RemoteDoc[];
+      readonly local?: LocalFile;
+    };
+
+export interface HeldDelete {
+  readonly relPath: RelPath;
+  readonly docIds: readonly string[];
+}
+
+export interface PlanOptions {
+  readonly deleteExcluded: boolean;
+  readonly maxDeletePercent: number;
+  readonly allowMassDelete: boolean;
+  /** Deletions up to this count are never held, whatever the percentage. */
+  readonly massDeleteFloor: number;
+  /** False when the folder root is missing, unreadable or on another device: nothing is deleted. */
+  readonly rootHealthy: boolean;
+}
+
+export interface PlanInput {
+  /** Included regular files on disk (in scope). `sha256` is set where the fingerprint moved or the file is new. */
+  readonly local: ReadonlyMap<RelPath, LocalFile>;
+  /** The folder's state entries (all of them; `scope` narrows what is considered). */
+  readonly tracked: ReadonlyMap<RelPath, TrackedFile>;
+  /** The server's documents of this KB by id, when the server was listed; undefined otherwise. */
+  readonly remote?: ReadonlyMap<string, RemoteDoc>;
+  /** Only these paths are considered (daemon hints); undefined means the whole folder. */
+  readonly scope?: ReadonlySet<RelPath>;
+  /** A tracked path that is absent from `local` because filters or the size limit now leave it out. */
+  readonly isExcluded: (relPath: RelPath) => boolean;
+  readonly options: PlanOptions;
+}
+
+export interface Plan {
+  readonly actions: readonly Action[];
+  /** Deletions held back by the mass-delete guard (or an unhealthy root). */
+  readonly held: readonly HeldDelete[];
+  readonly heldReason?: 'mass-delete' | 'root-unhealthy';
+  /** In-scope files whose document is current. */
+  readonly unchanged: number;
+}
+
+/** Whether a file must be read and hashed: it is new to the state, or its fingerprint moved. */
+export function needsHash(local: Fingerprint, tracked: TrackedFile | undefined): boolean {
+  return tracked === undefined || !sameFingerprint(local, tracked);
+}
+
+export function sameFingerprint(a: Fingerprint, b: Fingerprint): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino;
+}
+
+export function planSync(input: PlanInput): Plan {
+  const { local, tracked, remote, scope, options } = input;
+  const actions: Action[] = [];
+  const deletes: Array<Extract<Action, { kind: 'delete' }>> = [];
+  let unchanged = 0;
+  const inScope = (relPath: RelPath) => scope === undefined || scope.has(relPath);
+  const claimed = remote ? claimedDocIds(tracked) : new Set<string>();
+
+  for (const [relPath, file] of local) {
+    if (!inScope(relPath)) continue;
+    const entry = tracked.get(relPath);
+    const decided = planPresentFile(relPath, file, entry, remote, claimed);
+    if (decided.length === 0) unchanged += 1;
+    actions.push(...decided);
+  }
+
+  for (const [relPath, entry] of tracked) {
+    if (!inScope(relPath) || local.has(relPath)) continue;
+    const docIds = ownedDocIds(entry, remote);
+    if (entry.intent?.kind === 'upload' && remote) {
+      const candidates = recoveryCandidates(entry.intent, remote, claimed);
+      if (candidates.length > 0) {
+        actions.push({ kind: 'recover', relPath, intent: entry.intent, candidates });
+      }
+    }
+    if (docIds.length === 0) {
+      actions.push({ kind: 'forget', relPath });
+      continue;
+    }
+    const excluded = input.isExcluded(relPath);
+    if (excluded && !options.deleteExcluded) continue; // narrowing the filters never deletes by default
+    deletes.push({ kind: 'delete', relPath, reason: excluded ? 'excluded' : 'deleted', docIds });
+  }
+
+  return guardDeletes(actions, deletes, tracked, options, unchanged);
+}
+
+function planPresentFile(
+  relPath: RelPath,
+  file: LocalFile,
+  entry: TrackedFile | undefined,
+  remote: ReadonlyMap<string, RemoteDoc> | undefined,
+  claimed: ReadonlySet<string>,
+): Action[] {
+  if (entry === undefined) return [{ kind: 'upload', relPath, reason: 'new', local: file }];
+  const out: Action[] = [];
+  const obsolete = (entry.obsoleteDocIds ?? []).filter((id) => remote === undefined || remote.has(id));
+  if (obsolete.length > 0) out.push({ kind: 'delete-obsolete', relPath, docIds: obsolete });
+
+  if (entry.intent?.kind === 'upload' && remote) {
+    const candidates = recoveryCandidates(entry.intent, remote, claimed);
+    if (candidates.length > 0) {
+      out.push({ kind: 'recover', relPath, intent: entry.intent, candidates, local: file });
+      return out; // the runner uploads afterwards if no candidate holds the current bytes
+    }
+  }
+
+  if (entry.status === 'failed' && entry.permanent) {
+    // Not retried until the bytes change: unhashed means the fingerprint did not move since the failure.
+    const current = file.sha256 ?? entry.failedSha256;
+    if (current === entry.failedSha256) {
+      if (!sameFingerprint(file, entry)) out.push({ kind: 'record', relPath, local: withHash(file, entry) });
+      return out;
+    }
+  }
+
+  const contentChanged = file.sha256 !== undefined && file.sha256 !== entry.sha256;
+  if (entry.docId === undefined || entry.status === 'pending') {
+    // Never confirmed on the server: a failed or interrupted first upload.
+    out.push({ kind: 'upload', relPath, reason: entry.status === 'failed' ? 'retry' : 'new', local: withHash(file, entry) });
+    return out;
+  }
+  if (remote !== undefined && !remote.has(entry.docId)) {
+    // Deleted on the server (e.g. in the UI): the folder is the source of truth.
+    out.push({ kind: 'upload', relPath, reason: 'missing-remote', local: withHash(file, entry) });
+    return out;
+  }
+  if (contentChanged) {
+    out.push({ kind: 'upload', relPath, reason: 'changed', local: file, replaces: entry.docId });
+    return out;
+  }
+  if (entry.status === 'failed') {
+    // A replacement that ran out of retries (the entry still names the old confirmed document): try again.
+    out.push({ kind: 'upload', relPath, reason: 'retry', local: withHash(file, entry), replaces: entry.docId });
+    return out;
+  }
+  if (!sameFingerprint(file, entry)) out.push({ kind: 'record', relPath, local: file });
+  return out;
+}
+
+/** A file whose fingerprint did not move was not hashed: its bytes are the ones the state remembers. */
+function withHash(file: LocalFile, entry: TrackedFile): LocalFile {
+  if (file.sha256 !== undefined) return file;
+  const remembered = entry.status === 'failed' ? (entry.failedSha256 ?? entry.sha256) : entry.sha256;
+  return { ...file, sha256: remembered };
+}
+
+function ownedDocIds(entry: TrackedFile, remote: ReadonlyMap<string, RemoteDoc> | undefined): string[] {
+  const ids = [...(entry.docId ? [entry.docId] : []), ...(entry.obsoleteDocIds ?? [])];
+  return remote ? ids.filter((id) => remote.has(id)) : ids;
+}
+
+function claimedDocIds(tracked: ReadonlyMap<RelPath, TrackedFile>): Set<string> {
+  const ids = new Set<string>();
+  for (const entry of tracked.values()) {
+    if (entry.docId) ids.add(entry.docId);
+    for (const id of entry.obsoleteDocIds ?? []) ids.add(id);
+  }
+  return ids;
+}
+
+/** Documents an interrupted upload may have created: unclaimed, named as requested or as RAGFlow renames
+ *  duplicates (`a(1).txt`, with or without the directory part). Content is verified by the runner. */
+export function recoveryCandidates(
+  intent: Extract<Intent, { kind: 'upload' }>,
+  remote: ReadonlyMap<string, RemoteDoc>,
+  claimed: ReadonlySet<string>,
+): RemoteDoc[] {
+  const out: RemoteDoc[] = [];
+  for (const doc of remote.values()) {
+    if (!claimed.has(doc.id) && isNameOrDuplicateOf(doc.name, intent.name)) out.push(doc);
+  }
+  return out;
+}
+
+export function isNameOrDuplicateOf(candidate: string, requested: string): boolean {
+  if (candidate === requested) return true;
+  const { stem, ext } = splitName(requested);
+  const base = stem.slice(stem.lastIndexOf('/') + 1);
+  const renamed = /^(.*)\((\d+)\)$/.exec(candidate.slice(0, candidate.length - ext.length));
+  if (!renamed || !candidate.endsWith(ext)) return false;
+  const main = (renamed[1] ?? '').trimEnd();
+  return main === stem || main === base;
+}
+
+function splitName(name: string): { stem: string; ext: string } {
+  const slash = name.lastIndexOf('/');
+  const dot = name.lastIndexOf('.');
+  if (dot <= slash + 1) return { stem: name, ext: '' };
+  return { stem: name.slice(0, dot), ext: name.slice(dot) };
+}
+
+function guardDeletes(
+  actions: Action[],
+  deletes: Array<Extract<Action, { kind: 'delete' }>>,
+  tracked: ReadonlyMap<RelPath, TrackedFile>,
+  options: PlanOptions,
+  unchanged: number,
+): Plan {
+  if (deletes.length === 0) return { actions, held: [], unchanged };
+  const held = deletes.map(({ relPath, docIds }) => ({ relPath, docIds }));
+  if (!options.rootHealthy) return { actions, held, heldReason: 'root-unhealthy', unchanged };
+  const trackedDocs = countTrackedDocs(tracked);
+  const gone = deletes.filter((d) => d.reason === 'deleted').length;
+  const overShare = trackedDocs > 0 && (gone / trackedDocs) * 100 > options.maxDeletePercent;
+  if (!options.allowMassDelete && gone > options.massDeleteFloor && overShare) {
+    return { actions, held, heldReason: 'mass-delete', unchanged };
+  }
+  return { actions: [...actions, ...deletes], held: [], unchanged };
+}
+
+function countTrackedDocs(tracked: ReadonlyMap<RelPath, TrackedFile>): number {
+  let count = 0;
+  for (const entry of tracked.values()) if (entry.docId) count += 1;
+  return count;
+}
