@@ -44,6 +44,8 @@ export interface TrackedFile extends Fingerprint {
   /** The last failure cannot succeed by retrying the same bytes (unsupported type, name too long, too
    *  large): the file is not tried again until it changes. Otherwise it is retried on the next reconcile. */
   readonly permanent?: boolean;
+  /** SHA-256 of the bytes whose upload failed (the fingerprint fields then describe that attempt). */
+  readonly failedSha256?: string;
   /** Consecutive failed attempts (reset on success). */
   readonly failures?: number;
   readonly intent?: Intent;
