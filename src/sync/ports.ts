@@ -1,6 +1,8 @@
 // The narrow interfaces the sync engine needs from the outside world (server, state file, disk).
 // Adapters implement them; no library type crosses these boundaries.
 
+import type { FolderMeta, LocalFile, RelPath, TrackedFile, Fingerprint } from '../core/model.js';
+
 // ---------------------------------------------------------------------------------------------
 // Results and errors from the RAGFlow server
 // ---------------------------------------------------------------------------------------------
@@ -151,4 +153,64 @@ export interface ClientOptions {
   readonly scheduler?: RequestScheduler;
   /** Per-request deadline for non-upload requests, ms (default 60 000). Uploads get bodyTimeout-based limits. */
   readonly requestTimeoutMs?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The local side: state file and folder access (implemented in src/adapters/)
+// ---------------------------------------------------------------------------------------------
+
+
+export type StateLoadOutcome =
+  | { readonly kind: 'loaded' }
+  | { readonly kind: 'new' }
+  | { readonly kind: 'corrupt'; readonly movedTo: string; readonly reason: string };
+
+/** The state file: what the server confirmed per path, plus intents. Writes are coalesced. */
+export interface StateStore {
+  readonly ownerId: string;
+  readonly loadOutcome: StateLoadOutcome;
+  folderKeys(): string[];
+  meta(folderKey: string): FolderMeta | undefined;
+  setMeta(folderKey: string, meta: FolderMeta): void;
+  get(folderKey: string, relPath: RelPath): TrackedFile | undefined;
+  files(folderKey: string): TrackedFile[];
+  put(folderKey: string, entry: TrackedFile): void;
+  remove(folderKey: string, relPath: RelPath): void;
+  /** Write now if anything changed (single-flight); resolves once the data as of this call is on disk. */
+  flush(): Promise<void>;
+  /** Flush and release the lock. */
+  close(): Promise<void>;
+}
+
+export interface ScanSkip {
+  readonly relPath: RelPath;
+  readonly reason: 'not-regular' | 'symlink' | 'unreadable-dir' | 'unreadable';
+  readonly code?: string;
+}
+
+export interface ScanResult {
+  readonly files: LocalFile[];
+  readonly skipped: ScanSkip[];
+  readonly root: { readonly dev: number; readonly ino: number };
+}
+
+export interface HashResult {
+  readonly sha256: string;
+  readonly size: number;
+  readonly fingerprintBefore: Fingerprint;
+  readonly fingerprintAfter: Fingerprint;
+}
+
+/** Path-inclusion rules of one folder. */
+export interface PathRules {
+  includesFile(relPath: RelPath): boolean;
+  mayContain(relDir: RelPath): boolean;
+}
+
+/** Reading the folder: walk, stat one path, hash one file. */
+export interface FolderReader {
+  scan(root: string, rules: PathRules, signal?: AbortSignal): Promise<ScanResult>;
+  /** The file at relPath if it is an included regular file now; undefined if absent or not regular. */
+  stat(root: string, relPath: RelPath): Promise<LocalFile | undefined>;
+  hash(absPath: string, signal?: AbortSignal): Promise<HashResult>;
 }
