@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/schema.js';
+import { EXIT } from '../../src/core/exit-codes.js';
 import {
   buildVerifyRoot, findSystemdAnalyze, securityExposure, verifyUnits,
 } from './systemd-analyze.js';
@@ -19,10 +21,12 @@ const RECONCILE = 'ragflow-sync-reconcile.service';
 const TIMER = 'ragflow-sync-reconcile.timer';
 const ALL_UNITS = [DAEMON, RECONCILE, TIMER];
 
-// The CLI's contract (sysexits): 65 unrebuildable state file, 77 key rejected, 78 config invalid.
-const PERMANENT_EXIT_CODES = ['65', '77', '78'];
-// The CLI's default drain deadline on SIGTERM; TimeoutStopSec must leave room beyond it.
-const DEFAULT_DRAIN_DEADLINE_MS = 20_000;
+// Exit codes a restart cannot fix; the CLI's table is the source (sysexits).
+const PERMANENT_EXIT_CODES = [EXIT.usage, EXIT.stateUnrecoverable, EXIT.authRejected, EXIT.config].map(String);
+// The default drain deadline on SIGTERM; TimeoutStopSec must leave room beyond it.
+const DEFAULT_DRAIN_DEADLINE_MS =
+  configSchema.parse({ server: { url: 'http://127.0.0.1:9380' }, folders: [{ path: '/srv/x', kb: 'x' }] }).daemon
+    .drainTimeoutSeconds * 1000;
 const MAX_EXPOSURE = 2.0;
 
 const HARDENING_MARKER = '# ---- Hardening.';
@@ -64,6 +68,8 @@ describe('ragflow-sync.service (the daemon)', () => {
     expect(valueOf(unit, 'Service', 'ExecReload')).toBe('/bin/kill -HUP $MAINPID');
     expect(valueOf(unit, 'Service', 'KillMode')).toBe('mixed');
     expect(valueOf(unit, 'Service', 'Restart')).toBe('on-failure');
+    // No start limit: an outage longer than a few restarts must not leave the daemon dead for good.
+    expect(valueOf(unit, 'Unit', 'StartLimitIntervalSec')).toBe('0');
     expect(valueOf(unit, 'Service', 'RestartPreventExitStatus').split(/\s+/)).toEqual(
       expect.arrayContaining(PERMANENT_EXIT_CODES),
     );
@@ -116,6 +122,7 @@ describe('ragflow-sync-reconcile.service and .timer (nightly --sync)', () => {
     }
     // It must not race the daemon for the state file: skipped (not failed) while the daemon is active.
     expect(valueOf(reconcile, 'Service', 'ExecCondition')).toContain(`is-active ${DAEMON}`);
+    expect(valueOf(reconcile, 'Service', 'SuccessExitStatus').split(/\s+/)).toContain(String(EXIT.stateLocked));
   });
 
   it('carries exactly the daemon hardening', async () => {
