@@ -1,19 +1,10 @@
 #!/usr/bin/env node
-// Entry point: argv → command. The only module that calls process.exit.
-import { VERSION } from './version.js';
+// bin entry. Installs the SIGHUP handler before anything else loads: Node's default action for SIGHUP is
+// to exit, and systemd's ExecReload sends it (a reload during start-up must not kill the service).
+let onHangup: () => void = () => undefined;
+process.on('SIGHUP', () => onHangup());
 
-const HELP = `ragflow-sync ${VERSION}: keep RAGFlow knowledge bases an exact mirror of folders on disk
-
-Usage:
-  ragflow-sync --config FILE                 run the watching daemon until SIGTERM/SIGINT
-  ragflow-sync --config FILE --sync          reconcile every folder once, then exit
-  ragflow-sync --version | --help
-`;
-
-const args = process.argv.slice(2);
-if (args.includes('--version') || args.includes('-V')) {
-  process.stdout.write(`${VERSION}\n`);
-  process.exit(0);
-}
-process.stdout.write(HELP);
-process.exit(args.includes('--help') || args.includes('-h') ? 0 : 64);
+const { run } = await import('./cli/main.js');
+run((handler) => {
+  onHangup = handler;
+});

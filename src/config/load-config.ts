@@ -22,7 +22,7 @@ export interface Config extends Omit<ParsedConfig, 'folders' | 'server' | 'state
 
 export interface LoadConfigOptions {
   readonly env?: NodeJS.ProcessEnv;
-  /** `status` and `--dry-run` may run without a key only where no server call is needed: not used yet. */
+  /** `status` reads only the state file: it runs without a key. Default true. */
   readonly requireKey?: boolean;
 }
 
@@ -49,13 +49,19 @@ export function loadConfig(configFile: string, options: LoadConfigOptions = {}):
   }
   const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `${configFile}: ${describeIssue(issue)}`));
-  return resolveConfig(parsed.data, file, env);
+  const config = resolveConfig(parsed.data, file, env, options.requireKey ?? true);
+  // Under systemd the state belongs in StateDirectory= (the config folder is read-only there).
+  const stateGiven = typeof raw === 'object' && raw !== null && 'stateFile' in raw;
+  const stateDirectory = env['STATE_DIRECTORY']?.split(':')[0];
+  return !stateGiven && stateDirectory ? { ...config, stateFile: path.join(stateDirectory, 'state.json') } : config;
 }
 
-function resolveConfig(data: ParsedConfig, file: string, env: NodeJS.ProcessEnv): Config {
+function resolveConfig(data: ParsedConfig, file: string, env: NodeJS.ProcessEnv, requireKey: boolean): Config {
   const base = path.dirname(file);
   const problems: string[] = [];
-  const apiKey = resolveApiKey(data.server, base, env, problems);
+  const keyProblems: string[] = [];
+  const apiKey = resolveApiKey(data.server, base, env, keyProblems);
+  if (requireKey) problems.push(...keyProblems.map((p) => `${file}: ${p}`));
   const folders = data.folders.map((folder) => {
     const abs = path.resolve(base, folder.path);
     return { ...folder, path: abs, key: folderKey(abs, folder.kb) };

@@ -2,6 +2,7 @@
 // what the server lists, decide what to do. No I/O, no clock: data in, data out.
 import type { Fingerprint, Intent, LocalFile, RelPath, TrackedFile } from './model.js';
 import type { RemoteDoc } from '../sync/ports.js';
+import { docNameFor } from './doc-name.js';
 
 export type UploadReason = 'new' | 'changed' | 'missing-remote' | 'retry';
 export type DeleteReason = 'deleted' | 'excluded';
@@ -54,6 +55,9 @@ export interface PlanInput {
   /** A tracked path that is absent from `local` because filters or the size limit now leave it out. */
   readonly isExcluded: (relPath: RelPath) => boolean;
   readonly options: PlanOptions;
+  /** Rebuilding a lost state: a new file whose name matches an unclaimed server document is checked by
+   *  content and adopted instead of uploaded again. */
+  readonly adoptUnclaimed?: boolean;
 }
 
 export interface Plan {
@@ -85,7 +89,8 @@ export function planSync(input: PlanInput): Plan {
   for (const [relPath, file] of local) {
     if (!inScope(relPath)) continue;
     const entry = tracked.get(relPath);
-    const decided = planPresentFile(relPath, file, entry, remote, claimed);
+    const decided =
+      entry === undefined && remote && input.adoptUnclaimed ? planAdoption(relPath, file, remote, claimed) : planPresentFile(relPath, file, entry, remote, claimed);
     if (decided.length === 0) unchanged += 1;
     actions.push(...decided);
   }
@@ -109,6 +114,14 @@ export function planSync(input: PlanInput): Plan {
   }
 
   return guardDeletes(actions, deletes, tracked, options, unchanged);
+}
+
+function planAdoption(relPath: RelPath, file: LocalFile, remote: ReadonlyMap<string, RemoteDoc>, claimed: ReadonlySet<string>): Action[] {
+  if (file.sha256 === undefined) return [{ kind: 'upload', relPath, reason: 'new', local: file }];
+  const intent = { kind: 'upload' as const, name: docNameFor(relPath), sha256: file.sha256, startedAt: 0 };
+  const candidates = recoveryCandidates(intent, remote, claimed);
+  if (candidates.length === 0) return [{ kind: 'upload', relPath, reason: 'new', local: file }];
+  return [{ kind: 'recover', relPath, intent, candidates, local: file }];
 }
 
 function planPresentFile(

@@ -213,4 +213,6 @@ export interface FolderReader {
   /** The file at relPath if it is an included regular file now; undefined if absent or not regular. */
   stat(root: string, relPath: RelPath): Promise<LocalFile | undefined>;
   hash(absPath: string, signal?: AbortSignal): Promise<HashResult>;
+  /** Device and inode of the folder root; undefined when it is missing or not a directory. */
+  rootId(root: string): Promise<{ readonly dev: number; readonly ino: number } | undefined>;
 }

@@ -1,0 +1,299 @@
+// Carries out planned actions against the server and records in the state what the server confirmed.
+// Never throws for one file's trouble: a failure becomes an Outcome and a state entry (Syncthing's
+// "folder error vs fatal"). Only a rejected key stops everything (AuthRejectedError).
+import type { Logger } from 'pino';
+import type { Action } from '../core/plan-sync.js';
+import { recoveryCandidates, sameFingerprint } from '../core/plan-sync.js';
+import { docNameFor } from '../core/doc-name.js';
+import type { Fingerprint, LocalFile, RelPath, TrackedFile } from '../core/model.js';
+import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from '../core/retry-policy.js';
+import type { KbClient, KbRef, RemoteDoc, RemoteError, Result, StateStore, FolderReader } from './ports.js';
+import type { PausableScheduler } from './request-scheduler.js';
+import { AuthRejectedError } from './sync-errors.js';
+
+export type OutcomeKind = 'uploaded' | 'replaced' | 'deleted' | 'recorded' | 'forgotten' | 'recovered' | 'failed' | 'skipped';
+
+export interface Outcome {
+  readonly kind: OutcomeKind;
+  readonly relPath: RelPath;
+  readonly docId?: string;
+  readonly error?: string;
+}
+
+export interface RunnerDeps {
+  readonly folderKey: string;
+  /** Absolute folder root. */
+  readonly root: string;
+  readonly parserId: string;
+  readonly client: KbClient;
+  readonly kb: KbRef;
+  readonly store: StateStore;
+  readonly reader: FolderReader;
+  readonly scheduler: PausableScheduler;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly random?: () => number;
+  readonly retry?: RetryPolicy;
+  readonly signal?: AbortSignal;
+}
+
+/** Kinds of failure that retrying the same bytes cannot fix. */
+const PERMANENT_FILE_ERRORS = new Set<RemoteError['kind']>(['unsupported-type', 'name-too-long', 'too-large', 'rejected']);
+
+export class ActionRunner {
+  /** Documents uploaded by this runner that still need a parse request (v1). */
+  readonly toParse: string[] = [];
+
+  constructor(private readonly deps: RunnerDeps) {}
+
+  async run(action: Action): Promise<Outcome[]> {
+    switch (action.kind) {
+      case 'upload':
+        return [await this.upload(action.relPath, action.local, action.replaces)];
+      case 'delete':
+        return [await this.deleteGone(action.relPath, action.docIds)];
+      case 'delete-obsolete':
+        await this.deleteObsolete(action.relPath, action.docIds);
+        return [];
+      case 'record':
+        return [this.record(action.relPath, action.local)];
+      case 'forget':
+        this.deps.store.remove(this.deps.folderKey, action.relPath);
+        return [{ kind: 'forgotten', relPath: action.relPath }];
+      case 'recover':
+        return this.recover(action);
+    }
+  }
+
+  /** Record the upload intent before sending, so a crash after the server stored the file leaves a
+   *  trace the next reconcile can adopt or clean up. The caller flushes the state once per batch. */
+  recordIntent(relPath: RelPath, local: LocalFile): void {
+    const { store, folderKey, now } = this.deps;
+    if (local.sha256 === undefined) return;
+    const previous = store.get(folderKey, relPath);
+    const intent = { kind: 'upload' as const, name: docNameFor(relPath), sha256: local.sha256, startedAt: now() };
+    const base: TrackedFile = previous ?? { relPath, sha256: local.sha256, status: 'pending', ...fingerprintOf(local), updatedAt: now() };
+    store.put(folderKey, { ...base, intent, updatedAt: now() });
+  }
+
+  private async upload(relPath: RelPath, planned: LocalFile, replaces: string | undefined): Promise<Outcome> {
+    const { client, kb, store, folderKey, logger, now } = this.deps;
+    const name = docNameFor(relPath);
+    const current = await this.deps.reader.stat(this.deps.root, relPath).catch(() => undefined);
+    if (current === undefined) {
+      // Vanished between scan and upload: the next examination of the path deletes or forgets it.
+      const entry = store.get(folderKey, relPath);
+      if (entry?.intent) store.put(folderKey, withoutIntent(entry, now()));
+      return { kind: 'skipped', relPath, error: 'vanished before upload' };
+    }
+    let local = planned;
+    if (!sameFingerprint(current, planned) || planned.sha256 === undefined) {
+      const hashed = await this.deps.reader.hash(planned.absPath, this.deps.signal).catch(() => undefined);
+      if (hashed === undefined) return this.fail(relPath, planned, undefined, 'file-unreadable', 'the file could not be read', true);
+      local = { ...current, ...hashed.fingerprintAfter, sha256: hashed.sha256 };
+    }
+    const result = await this.withRetries(
+      () => client.upload(kb, { path: local.absPath, name, parserId: this.deps.parserId, size: local.size }, this.deps.signal),
+      (error) => this.findLostUpload(relPath, name, local.sha256 ?? '', error),
+    );
+    if (!result.ok) return this.fail(relPath, local, replaces, result.kind, result.message, PERMANENT_FILE_ERRORS.has(result.kind));
+    const doc = result.value;
+    const previous = store.get(folderKey, relPath);
+    const obsolete = [...(previous?.obsoleteDocIds ?? []), ...(replaces && replaces !== doc.id ? [replaces] : [])];
+    const after = await this.deps.reader.stat(this.deps.root, relPath).catch(() => undefined);
+    // A file rewritten while it was sent: keep the fingerprint of the bytes we hashed, so the next look
+    // sees the move, re-hashes and replaces the document with the settled content.
+    const entry: TrackedFile = {
+      relPath,
+      docId: doc.id,
+      docName: doc.name,
+      sha256: local.sha256 ?? '',
+      status: 'synced',
+      ...fingerprintOf(local),
+      ...(obsolete.length > 0 ? { obsoleteDocIds: obsolete } : {}),
+      updatedAt: now(),
+    };
+    store.put(folderKey, entry);
+    if (after && !sameFingerprint(after, local)) logger.info({ path: relPath }, 'file changed while uploading; it will be uploaded again');
+    logger.info({ path: relPath, kb: kb.name, docId: doc.id, name: doc.name, replaced: replaces }, replaces ? 'replaced' : 'uploaded');
+    if (!client.capabilities.uploadStartsParse) await this.prepareParse(doc);
+    if (obsolete.length > 0) await this.deleteObsolete(relPath, obsolete);
+    return { kind: replaces ? 'replaced' : 'uploaded', relPath, docId: doc.id };
+  }
+
+  /** v1: set the chunk method when it differs from the dataset's, then queue the document for a batched parse. */
+  private async prepareParse(doc: RemoteDoc): Promise<void> {
+    const { client, kb, parserId, logger } = this.deps;
+    const current = doc.parserId ?? kb.parserId;
+    if (current !== undefined && current !== parserId && client.capabilities.canUpdate) {
+      const updated = await this.withRetries(() => client.updateDocument(kb, doc.id, { chunkMethod: parserId }, this.deps.signal));
+      if (!updated.ok) logger.warn({ docId: doc.id, parserId, err: updated.message }, 'could not set the chunk method; parsing with the dataset default');
+    }
+    this.toParse.push(doc.id);
+  }
+
+  /** Ask the server to parse what this runner uploaded, in batches (v1 parse requests are not atomic). */
+  async flushParse(batchSize = 100): Promise<void> {
+    const { client, kb, logger } = this.deps;
+    while (this.toParse.length > 0) {
+      const batch = this.toParse.splice(0, batchSize);
+      const result = await this.withRetries(() => client.requestParse(kb, batch, this.deps.signal));
+      if (!result.ok) logger.warn({ kb: kb.name, count: batch.length, err: result.message }, 'parse request failed; the documents stay unparsed until the next sync');
+    }
+  }
+
+  private async deleteGone(relPath: RelPath, docIds: readonly string[]): Promise<Outcome> {
+    const { store, folderKey, logger, kb } = this.deps;
+    const failed = await this.deleteIds(docIds);
+    if (failed) {
+      const entry = store.get(folderKey, relPath);
+      if (entry) store.put(folderKey, { ...entry, lastError: failed.message, updatedAt: this.deps.now() });
+      logger.warn({ path: relPath, kb: kb.name, err: failed.message }, 'delete failed; will retry on the next sync');
+      return { kind: 'failed', relPath, error: failed.message };
+    }
+    store.remove(folderKey, relPath);
+    logger.info({ path: relPath, kb: kb.name, docId: docIds.join(',') }, 'deleted');
+    return { kind: 'deleted', relPath, ...(docIds[0] ? { docId: docIds[0] } : {}) };
+  }
+
+  private async deleteObsolete(relPath: RelPath, docIds: readonly string[]): Promise<void> {
+    const { store, folderKey } = this.deps;
+    const done: string[] = [];
+    for (const id of docIds) if (!(await this.deleteIds([id]))) done.push(id);
+    const entry = store.get(folderKey, relPath);
+    if (!entry) return;
+    const left = (entry.obsoleteDocIds ?? []).filter((id) => !done.includes(id));
+    const { obsoleteDocIds: _drop, ...rest } = entry;
+    store.put(folderKey, { ...rest, ...(left.length > 0 ? { obsoleteDocIds: left } : {}), updatedAt: this.deps.now() });
+  }
+
+  /** Deletes one id per request: a batch with an id already gone fails whole on some versions. */
+  private async deleteIds(docIds: readonly string[]): Promise<RemoteError | undefined> {
+    const { client, kb } = this.deps;
+    for (const id of docIds) {
+      const result = await this.withRetries(() => client.deleteDocuments(kb, [id], this.deps.signal));
+      if (!result.ok && result.kind !== 'doc-not-found') return result;
+    }
+    return undefined;
+  }
+
+  private record(relPath: RelPath, local: LocalFile): Outcome {
+    const { store, folderKey, now } = this.deps;
+    const entry = store.get(folderKey, relPath);
+    if (entry) store.put(folderKey, { ...entry, ...fingerprintOf(local), updatedAt: now() });
+    return { kind: 'recorded', relPath };
+  }
+
+  /** After a crash: adopt the document that holds the intended (and current) bytes, delete other verified
+   *  copies of ours, leave unverified look-alikes alone (they may be someone else's). */
+  private async recover(action: Extract<Action, { kind: 'recover' }>): Promise<Outcome[]> {
+    const { client, kb, store, folderKey, logger, now } = this.deps;
+    const ours: RemoteDoc[] = [];
+    for (const doc of action.candidates) {
+      const hashed = await this.withRetries(() => client.hashContent(kb, doc.id, this.deps.signal));
+      if (hashed.ok && hashed.value.sha256 === action.intent.sha256) ours.push(doc);
+    }
+    const local = action.local;
+    const keep = local?.sha256 === action.intent.sha256 ? ours[0] : undefined;
+    for (const doc of ours) {
+      if (doc !== keep) await this.deleteIds([doc.id]);
+    }
+    const entry = store.get(folderKey, action.relPath);
+    if (keep && local) {
+      const base = entry ?? { relPath: action.relPath, status: 'synced' as const, sha256: action.intent.sha256, updatedAt: now(), ...fingerprintOf(local) };
+      const obsolete = [...(base.obsoleteDocIds ?? []), ...(base.docId && base.docId !== keep.id ? [base.docId] : [])];
+      const { intent: _i, obsoleteDocIds: _o, ...rest } = base;
+      store.put(folderKey, {
+        ...rest,
+        docId: keep.id,
+        docName: keep.name,
+        sha256: action.intent.sha256,
+        status: 'synced',
+        ...fingerprintOf(local),
+        ...(obsolete.length > 0 ? { obsoleteDocIds: obsolete } : {}),
+        updatedAt: now(),
+      });
+      logger.info({ path: action.relPath, kb: kb.name, docId: keep.id, removedCopies: ours.length - 1 }, 'adopted a document from an interrupted upload');
+      if (obsolete.length > 0) await this.deleteObsolete(action.relPath, obsolete);
+      return [{ kind: 'recovered', relPath: action.relPath, docId: keep.id }];
+    }
+    if (entry) {
+      if (entry.docId === undefined && local === undefined) store.remove(folderKey, action.relPath);
+      else store.put(folderKey, withoutIntent(entry, now()));
+    }
+    if (ours.length > 0) logger.info({ path: action.relPath, kb: kb.name, removed: ours.length }, 'removed copies left by an interrupted upload');
+    if (!local) return [];
+    const replaces = entry?.docId;
+    return [await this.upload(action.relPath, local, replaces)];
+  }
+
+  /** An upload whose answer was lost may have been stored: look for it before sending again. */
+  private async findLostUpload(relPath: RelPath, name: string, sha256: string, error: RemoteError): Promise<RemoteDoc | undefined> {
+    const { client, kb, store, folderKey } = this.deps;
+    if (!error.ambiguous || !client.capabilities.canList) return undefined;
+    const listed = await client.listDocuments(kb, this.deps.signal);
+    if (!listed.ok) return undefined;
+    const claimed = new Set(store.files(folderKey).flatMap((e) => [...(e.docId ? [e.docId] : []), ...(e.obsoleteDocIds ?? [])]));
+    const remote = new Map(listed.value.map((d) => [d.id, d]));
+    for (const doc of recoveryCandidates({ kind: 'upload', name, sha256, startedAt: 0 }, remote, claimed)) {
+      const hashed = await client.hashContent(kb, doc.id, this.deps.signal);
+      if (hashed.ok && hashed.value.sha256 === sha256) {
+        this.deps.logger.info({ path: relPath, docId: doc.id }, 'an upload whose answer was lost had reached the server; adopting it');
+        return doc;
+      }
+    }
+    return undefined;
+  }
+
+  /** Runs a request with backoff for retryable failures; a 429 pauses the whole queue; a rejected key stops all. */
+  private async withRetries<T>(
+    attempt: () => Promise<Result<T>>,
+    beforeRetry?: (error: RemoteError) => Promise<T | undefined>,
+  ): Promise<Result<T>> {
+    const policy = this.deps.retry ?? DEFAULT_RETRY_POLICY;
+    for (let n = 1; ; n += 1) {
+      const result = await attempt();
+      if (result.ok) return result;
+      if (result.kind === 'auth') throw new AuthRejectedError(result);
+      const delay = retryDelay(result, n, policy, this.deps.random ?? Math.random);
+      if (delay === undefined || this.deps.signal?.aborted) return result;
+      if (result.kind === 'rate-limited') this.deps.scheduler.pauseFor(delay);
+      this.deps.logger.debug({ kind: result.kind, attempt: n, delayMs: delay }, 'retrying after a transient failure');
+      await this.deps.sleep(delay, this.deps.signal);
+      if (beforeRetry) {
+        const found = await beforeRetry(result);
+        if (found !== undefined) return { ok: true, value: found };
+      }
+    }
+  }
+
+  private fail(relPath: RelPath, local: LocalFile, _replaces: string | undefined, kind: string, message: string, permanent: boolean): Outcome {
+    const { store, folderKey, logger, now } = this.deps;
+    const previous = store.get(folderKey, relPath);
+    const base: TrackedFile = previous ?? { relPath, sha256: local.sha256 ?? '', status: 'failed', ...fingerprintOf(local), updatedAt: now() };
+    const { intent: _i, ...rest } = base;
+    store.put(folderKey, {
+      ...rest,
+      status: 'failed',
+      ...(rest.docId ? {} : { sha256: local.sha256 ?? rest.sha256 }),
+      ...fingerprintOf(local),
+      failedSha256: local.sha256 ?? '',
+      lastError: `${kind}: ${message}`,
+      permanent,
+      failures: (rest.failures ?? 0) + 1,
+      updatedAt: now(),
+    });
+    logger.warn({ path: relPath, kb: this.deps.kb.name, kind, err: message, permanent }, permanent ? 'file skipped: the server refuses it' : 'upload failed; will retry on the next sync');
+    return { kind: 'failed', relPath, error: `${kind}: ${message}` };
+  }
+}
+
+export function fingerprintOf(f: Fingerprint): Fingerprint {
+  return { size: f.size, mtimeMs: f.mtimeMs, ctimeMs: f.ctimeMs, ino: f.ino };
+}
+
+function withoutIntent(entry: TrackedFile, now: number): TrackedFile {
+  const { intent: _i, ...rest } = entry;
+  return { ...rest, updatedAt: now };
+}

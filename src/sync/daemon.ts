@@ -1,0 +1,204 @@
+// The long-running mode: reconcile every folder, then watch. Watcher events become hints, hints become
+// quiet-window batches, batches are examined by the folder's serialized loop. A periodic full reconcile
+// catches whatever the watcher missed, and a root check stops a vanished folder from looking "all deleted".
+import type { Logger } from 'pino';
+import type { FolderSyncer } from './folder-syncer.js';
+import { ChangeBatcher, type Batch } from './change-batcher.js';
+import type { FolderReader, PathRules, StateStore } from './ports.js';
+import type { FolderReport } from './sync-report.js';
+import { AuthRejectedError } from './sync-errors.js';
+import type { ChangeHint, FolderWatcher, WatchErrorInfo } from './watch-port.js';
+
+export type WatchFactory = (
+  root: string,
+  options: { rules: PathRules; usePolling: boolean; onHint: (hint: ChangeHint) => void; onError: (error: WatchErrorInfo) => void },
+) => Promise<FolderWatcher>;
+
+export interface DaemonOptions {
+  readonly quietWindowMs: number;
+  readonly rescanIntervalMinutes: number;
+  readonly drainTimeoutSeconds: number;
+  readonly usePolling: boolean;
+  /** How often the folder roots are checked for having vanished or changed device. */
+  readonly rootCheckIntervalMs?: number;
+}
+
+export interface DaemonDeps {
+  readonly syncers: readonly FolderSyncer[];
+  readonly store: StateStore;
+  readonly reader: FolderReader;
+  readonly watch: WatchFactory;
+  readonly logger: Logger;
+  readonly options: DaemonOptions;
+  /** Aborting it cancels requests in flight (used once the drain deadline passes). */
+  readonly abort: AbortController;
+  /** Set when stopping: no new action starts. */
+  readonly stopping: { value: boolean };
+}
+
+export type DaemonEnd = { readonly kind: 'stopped' } | { readonly kind: 'auth-rejected'; readonly error: AuthRejectedError } | { readonly kind: 'crashed'; readonly error: unknown };
+
+/** Watch-limit errors: the watcher is half blind from here on; periodic rescans must carry the folder. */
+const WATCH_LIMIT_CODES = new Set(['ENOSPC', 'EMFILE', 'ENFILE']);
+const DEGRADED_RESCAN_MS = 5 * 60_000;
+
+interface FolderRuntime {
+  readonly syncer: FolderSyncer;
+  readonly batcher: ChangeBatcher;
+  watcher?: FolderWatcher | undefined;
+  rootOk: boolean;
+  degraded: boolean;
+  rescanTimer?: NodeJS.Timeout | undefined;
+  busy: Promise<unknown>;
+}
+
+export class Daemon {
+  private readonly folders: FolderRuntime[] = [];
+  private rootTimer: NodeJS.Timeout | undefined;
+  private endResolve: (end: DaemonEnd) => void = () => undefined;
+  /** Resolves when the daemon has to end by itself (key rejected, crash); `stop()` ends it from outside. */
+  readonly ended: Promise<DaemonEnd> = new Promise((resolve) => (this.endResolve = resolve));
+
+  constructor(private readonly deps: DaemonDeps) {}
+
+  async start(): Promise<void> {
+    const { syncers, options } = this.deps;
+    for (const syncer of syncers) {
+      const runtime: FolderRuntime = {
+        syncer,
+        batcher: new ChangeBatcher(options.quietWindowMs, (batch) => this.onBatch(runtime, batch)),
+        rootOk: true,
+        degraded: false,
+        busy: Promise.resolve(),
+      };
+      this.folders.push(runtime);
+    }
+    // Watch first, then reconcile: a change made during the initial reconcile is then not missed.
+    await Promise.all(this.folders.map((f) => this.startWatcher(f)));
+    await Promise.all(this.folders.map((f) => this.track(f, f.syncer.reconcile())));
+    for (const folder of this.folders) this.armRescan(folder);
+    this.rootTimer = setInterval(() => void this.checkRoots(), options.rootCheckIntervalMs ?? 5000);
+    this.rootTimer.unref();
+    this.deps.logger.info({ folders: this.folders.length }, 'watching');
+  }
+
+  /** Whether every folder has a live watcher and a healthy root (for /healthz). */
+  get watching(): boolean {
+    return this.folders.every((f) => f.watcher !== undefined && f.rootOk);
+  }
+
+  get pendingHints(): number {
+    return this.folders.reduce((n, f) => n + f.batcher.size, 0);
+  }
+
+  async stop(): Promise<void> {
+    const { stopping, abort, logger, store, options } = this.deps;
+    stopping.value = true;
+    if (this.rootTimer) clearInterval(this.rootTimer);
+    for (const folder of this.folders) {
+      if (folder.rescanTimer) clearTimeout(folder.rescanTimer);
+      folder.batcher.close();
+    }
+    await Promise.all(this.folders.map((f) => f.watcher?.close().catch(() => undefined)));
+    const drained = Promise.all(this.folders.map((f) => f.busy.catch(() => undefined)));
+    const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), options.drainTimeoutSeconds * 1000).unref());
+    if ((await Promise.race([drained, deadline])) === 'timeout') {
+      logger.warn({ seconds: options.drainTimeoutSeconds }, 'in-flight requests did not finish before the drain deadline; cancelling them');
+      abort.abort();
+      await Promise.race([drained, new Promise((r) => setTimeout(r, 2000).unref())]);
+    }
+    await store.flush();
+  }
+
+  private async startWatcher(folder: FolderRuntime): Promise<void> {
+    const { watch, options, logger } = this.deps;
+    const root = folder.syncer.folder.path;
+    try {
+      folder.watcher = await watch(root, {
+        rules: folder.syncer.rules,
+        usePolling: options.usePolling,
+        onHint: (hint) => folder.batcher.add(hint),
+        onError: (error) => this.onWatchError(folder, error),
+      });
+      folder.rootOk = true;
+    } catch (err) {
+      folder.rootOk = false;
+      logger.error({ path: root, err }, 'cannot watch the folder; will retry when its root is healthy');
+    }
+  }
+
+  private onWatchError(folder: FolderRuntime, error: WatchErrorInfo): void {
+    const { logger } = this.deps;
+    if (error.code && WATCH_LIMIT_CODES.has(error.code)) {
+      if (!folder.degraded) {
+        logger.error(
+          { path: folder.syncer.folder.path, code: error.code },
+          'inotify limit reached: some changes will only be seen by periodic rescans. Raise it, e.g. `sysctl fs.inotify.max_user_watches=524288` (one watch per file and directory), or set daemon.usePolling',
+        );
+      }
+      folder.degraded = true;
+      this.armRescan(folder);
+      return;
+    }
+    logger.warn({ path: folder.syncer.folder.path, code: error.code, err: error.message }, 'watcher error');
+  }
+
+  private onBatch(folder: FolderRuntime, batch: Batch): void {
+    if (this.deps.stopping.value) return;
+    this.track(folder, folder.syncer.examine(batch.paths, batch.dirs));
+  }
+
+  /** Keeps the folder's last run observable for draining, and turns fatal errors into the daemon's end. */
+  private track(folder: FolderRuntime, run: Promise<FolderReport>): Promise<void> {
+    const tracked = run.then(
+      (report) => this.logReport(report),
+      (err: unknown) => {
+        if (err instanceof AuthRejectedError) this.endResolve({ kind: 'auth-rejected', error: err });
+        else this.endResolve({ kind: 'crashed', error: err });
+      },
+    );
+    folder.busy = Promise.all([folder.busy, tracked]);
+    return tracked;
+  }
+
+  private logReport(report: FolderReport): void {
+    if (report.failed.length > 0) {
+      this.deps.logger.warn({ kb: report.kb, failed: report.failed.length, paths: report.failed.slice(0, 20) }, 'some files failed');
+    }
+  }
+
+  private armRescan(folder: FolderRuntime): void {
+    const minutes = this.deps.options.rescanIntervalMinutes;
+    const every = folder.degraded ? Math.min(DEGRADED_RESCAN_MS, minutes > 0 ? minutes * 60_000 : Infinity) : minutes * 60_000;
+    if (folder.rescanTimer) clearTimeout(folder.rescanTimer);
+    if (!(every > 0) || every === Infinity) return;
+    folder.rescanTimer = setTimeout(() => {
+      if (this.deps.stopping.value) return;
+      void this.track(folder, folder.syncer.reconcile()).then(() => this.armRescan(folder));
+    }, every);
+    folder.rescanTimer.unref();
+  }
+
+  /** chokidar never recovers a watch whose root vanished: detect it, and rebuild once the root is back. */
+  private async checkRoots(): Promise<void> {
+    const { reader, store, logger } = this.deps;
+    for (const folder of this.folders) {
+      if (this.deps.stopping.value) return;
+      const root = folder.syncer.folder.path;
+      const id = await reader.rootId(root).catch(() => undefined);
+      const recorded = store.meta(folder.syncer.folder.key)?.rootDev;
+      const ok = id !== undefined && (recorded === undefined || recorded === id.dev);
+      if (!ok && folder.rootOk) {
+        folder.rootOk = false;
+        logger.error({ path: root }, 'folder root vanished or changed device; nothing is deleted until it is back');
+        await folder.watcher?.close().catch(() => undefined);
+        folder.watcher = undefined;
+        folder.batcher.close();
+      } else if (ok && !folder.rootOk) {
+        logger.info({ path: root }, 'folder root is back; rebuilding the watcher and reconciling');
+        await this.startWatcher(folder);
+        if (folder.rootOk) await this.track(folder, folder.syncer.reconcile());
+      }
+    }
+  }
+}

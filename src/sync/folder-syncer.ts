@@ -1,0 +1,376 @@
+// One folder ↔ one knowledge base: scan, compare with the state (and the server when reconciling), plan,
+// execute. Runs are serialized per folder (one loop), so the folder's state entries need no locking.
+import PQueue from 'p-queue';
+import type { Logger } from 'pino';
+import type { FolderConfig } from '../config/load-config.js';
+import { createPathFilter } from '../core/path-filter.js';
+import { needsHash, planSync, type Action, type Plan } from '../core/plan-sync.js';
+import type { LocalFile, RelPath, TrackedFile } from '../core/model.js';
+import { ActionRunner, fingerprintOf, type Outcome } from './action-runner.js';
+import type { FolderReader, KbClient, KbRef, PathRules, RemoteDoc, ScanSkip, StateStore } from './ports.js';
+import type { PausableScheduler } from './request-scheduler.js';
+import { AuthRejectedError } from './sync-errors.js';
+import { emptyReport, type FolderReport } from './sync-report.js';
+
+export interface FolderSyncerDeps {
+  readonly folder: FolderConfig;
+  readonly client: KbClient;
+  readonly store: StateStore;
+  readonly reader: FolderReader;
+  readonly scheduler: PausableScheduler;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly signal?: AbortSignal;
+  /** Set by the daemon on SIGTERM: actions not yet started are left for the next run. */
+  readonly stopping?: { readonly value: boolean };
+  /** The state was lost or is new: adopt unclaimed same-named documents whose content matches. */
+  readonly adoptUnclaimed?: boolean;
+}
+
+export interface RunOptions {
+  /** Print/return the plan only: no server write, no state write. */
+  readonly dryRun?: boolean;
+  readonly allowMassDelete?: boolean;
+  /** List the server's documents (reconcile). Off for daemon hints and for benchmarks of the local side. */
+  readonly listRemote?: boolean;
+}
+
+const HASH_CONCURRENCY = 4;
+/** Jobs in flight per folder; the request scheduler bounds the actual server load. */
+const JOB_CONCURRENCY = 8;
+const MASS_DELETE_FLOOR = 10;
+
+export class FolderSyncer {
+  readonly rules: PathRules;
+  private kb: KbRef | undefined;
+  private loop: Promise<unknown> = Promise.resolve();
+  private warnedNoListing = false;
+
+  constructor(private readonly deps: FolderSyncerDeps) {
+    this.rules = createPathFilter({ include: deps.folder.include, exclude: deps.folder.exclude });
+  }
+
+  get folder(): FolderConfig {
+    return this.deps.folder;
+  }
+
+  /** Whole-folder reconcile: disk, state and (where it can list) the server. */
+  reconcile(options: RunOptions = {}): Promise<FolderReport> {
+    return this.serialize(() => this.runOnce(undefined, options));
+  }
+
+  /** Re-examine only these paths (daemon hints); `dirs` pulls in every tracked path below them. */
+  examine(paths: ReadonlySet<RelPath>, dirs: ReadonlySet<RelPath> = new Set()): Promise<FolderReport> {
+    return this.serialize(() => this.runOnce({ paths, dirs }, { listRemote: false }));
+  }
+
+  private serialize<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.loop.then(run, run);
+    this.loop = next.catch(() => undefined);
+    return next;
+  }
+
+  private async runOnce(hints: { paths: ReadonlySet<RelPath>; dirs: ReadonlySet<RelPath> } | undefined, options: RunOptions): Promise<FolderReport> {
+    const { folder, store, logger, client } = this.deps;
+    const now = this.deps.now ?? Date.now;
+    const started = now();
+    const report = emptyReport(folder);
+
+    const kb = await this.resolveKb();
+    if (!kb.ok) {
+      report.error = kb.message;
+      logger.error({ kb: folder.kb, err: kb.message }, 'knowledge base not available; folder skipped');
+      return report;
+    }
+
+    const snapshot = hints ? await this.snapshotPaths(hints) : await this.snapshotFolder(report);
+    if (snapshot === undefined) return finish(report, now, started);
+
+    let remote: Map<string, RemoteDoc> | undefined;
+    if (options.listRemote !== false && !hints) {
+      remote = await this.listRemote(kb.value);
+      report.remoteListed = remote !== undefined;
+    }
+
+    const tracked = new Map(store.files(folder.key).map((e) => [e.relPath, e]));
+    const local = await this.hashWhereNeeded(snapshot.files, tracked, report);
+    const plan = planSync({
+      local,
+      tracked,
+      ...(remote ? { remote } : {}),
+      ...(snapshot.scope ? { scope: snapshot.scope } : {}),
+      adoptUnclaimed: this.deps.adoptUnclaimed === true && remote !== undefined,
+      isExcluded: (relPath) => !this.rules.includesFile(relPath) || snapshot.oversize.has(relPath),
+      options: {
+        deleteExcluded: folder.deleteExcluded,
+        maxDeletePercent: folder.maxDeletePercent,
+        allowMassDelete: options.allowMassDelete ?? false,
+        massDeleteFloor: MASS_DELETE_FLOOR,
+        rootHealthy: snapshot.rootHealthy,
+      },
+    });
+    report.unchanged = plan.unchanged;
+    report.held = plan.held.map((h) => h.relPath);
+    if (plan.heldReason) {
+      report.heldReason = plan.heldReason;
+      logger.warn(
+        { kb: folder.kb, count: plan.held.length, reason: plan.heldReason, paths: plan.held.slice(0, 20).map((h) => h.relPath) },
+        plan.heldReason === 'mass-delete'
+          ? 'deletions held by the mass-delete guard; run --sync --allow-mass-delete to let them through'
+          : 'deletions held: the folder root is not healthy',
+      );
+    }
+    report.plan = plan.actions;
+    if (options.dryRun) return finish(report, now, started);
+
+    await this.execute(plan, kb.value, report);
+    if (!hints) store.setMeta(folder.key, { ...(store.meta(folder.key) ?? { kbName: folder.kb }), kbName: folder.kb, kbId: kb.value.id, ...snapshot.rootId, lastReconcileAt: now() });
+    return finish(report, now, started);
+  }
+
+  private async resolveKb() {
+    if (this.kb) return { ok: true as const, value: this.kb };
+    const found = await this.deps.client.findKb(this.deps.folder.kb, this.deps.signal);
+    if (!found.ok && found.kind === 'auth') throw new AuthRejectedError(found);
+    if (found.ok) this.kb = found.value;
+    return found;
+  }
+
+  private async listRemote(kb: KbRef): Promise<Map<string, RemoteDoc> | undefined> {
+    const listed = await this.deps.client.listDocuments(kb, this.deps.signal);
+    if (listed.ok) return new Map(listed.value.map((d) => [d.id, d]));
+    if (listed.kind === 'auth') throw new AuthRejectedError(listed);
+    if (listed.kind === 'listing-unavailable') {
+      if (!this.warnedNoListing) this.deps.logger.warn({ kb: kb.name }, 'this RAGFlow version cannot list documents; trusting the state file alone');
+      this.warnedNoListing = true;
+    } else {
+      this.deps.logger.warn({ kb: kb.name, err: listed.message }, 'could not list the server’s documents; comparing with the state file only');
+    }
+    return undefined;
+  }
+
+  /** Full scan. A missing, unreadable or swapped (other device) root deletes nothing. */
+  private async snapshotFolder(report: FolderReport): Promise<Snapshot | undefined> {
+    const { folder, reader, store, logger } = this.deps;
+    let scan;
+    try {
+      scan = await reader.scan(folder.path, this.rules, this.deps.signal);
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? 'error';
+      report.error = `folder root ${folder.path}: ${code}`;
+      logger.error({ path: folder.path, code }, 'folder root missing or unreadable; nothing is deleted for this folder');
+      return undefined;
+    }
+    const meta = store.meta(folder.key);
+    const rootHealthy = meta?.rootDev === undefined || meta.rootDev === scan.root.dev;
+    if (!rootHealthy) {
+      logger.error({ path: folder.path, recordedDevice: meta?.rootDev, device: scan.root.dev }, 'folder root is on another device than recorded (unmounted disk?); nothing is deleted');
+      report.error = 'folder root is on another device than recorded';
+    }
+    for (const skip of scan.skipped) report.skipped.push({ relPath: skip.relPath, reason: skip.reason });
+    const { files, oversize } = this.splitOversize(scan.files, report);
+    const scope = this.scopeWithoutUnseen(files, scan.skipped);
+    return { files, oversize, rootHealthy, rootId: rootHealthy ? { rootDev: scan.root.dev, rootIno: scan.root.ino } : {}, ...(scope ? { scope } : {}) };
+  }
+
+  /** Files that could not be read, and everything below folders that could not be listed, were not seen:
+   *  they must not count as deleted. Returns the scope without them, or undefined when all was seen. */
+  private scopeWithoutUnseen(files: readonly LocalFile[], skipped: readonly ScanSkip[]): Set<RelPath> | undefined {
+    const unseenFiles = new Set(skipped.filter((s) => s.reason === 'unreadable').map((s) => s.relPath));
+    const unseenDirs = skipped.filter((s) => s.reason === 'unreadable-dir').map((s) => `${s.relPath}/`);
+    if (unseenFiles.size === 0 && unseenDirs.length === 0) return undefined;
+    const seen = (p: RelPath) => !unseenFiles.has(p) && !unseenDirs.some((d) => p.startsWith(d));
+    const scope = new Set<RelPath>();
+    for (const f of files) if (seen(f.relPath)) scope.add(f.relPath);
+    for (const e of this.deps.store.files(this.deps.folder.key)) if (seen(e.relPath)) scope.add(e.relPath);
+    return scope;
+  }
+
+  /** Daemon hints: stat just these paths, plus everything tracked or present below hinted directories. */
+  private async snapshotPaths(hints: { paths: ReadonlySet<RelPath>; dirs: ReadonlySet<RelPath> }): Promise<Snapshot> {
+    const { folder, reader, store } = this.deps;
+    const scope = new Set<RelPath>();
+    for (const p of hints.paths) if (this.rules.includesFile(p)) scope.add(p);
+    let rootHealthy = true;
+    if (hints.dirs.size > 0) {
+      for (const entry of store.files(folder.key)) {
+        for (const dir of hints.dirs) if (dir === '' || entry.relPath.startsWith(`${dir}/`)) scope.add(entry.relPath);
+      }
+    }
+    const found: LocalFile[] = [];
+    await Promise.all(
+      [...scope].map(async (relPath) => {
+        const file = await reader.stat(folder.path, relPath).catch(() => undefined);
+        if (file) found.push(file);
+      }),
+    );
+    if (hints.dirs.size > 0) {
+      // New files under an added directory are found by scanning it (cheap: only that subtree is hinted).
+      try {
+        const scan = await reader.scan(folder.path, this.rules, this.deps.signal);
+        const meta = store.meta(folder.key);
+        rootHealthy = meta?.rootDev === undefined || meta.rootDev === scan.root.dev;
+        for (const file of scan.files) {
+          if ([...hints.dirs].some((dir) => dir === '' || file.relPath.startsWith(`${dir}/`)) && !scope.has(file.relPath)) {
+            scope.add(file.relPath);
+            found.push(file);
+          }
+        }
+      } catch {
+        rootHealthy = false;
+      }
+    } else {
+      rootHealthy = await this.rootLooksHealthy();
+    }
+    const report = emptyReport(folder);
+    const { files, oversize } = this.splitOversize(found, report);
+    return { files, oversize, rootHealthy, rootId: {}, scope };
+  }
+
+  private async rootLooksHealthy(): Promise<boolean> {
+    const { folder, reader, store } = this.deps;
+    const root = await reader.rootId(folder.path).catch(() => undefined);
+    const recorded = store.meta(folder.key)?.rootDev;
+    return root !== undefined && (recorded === undefined || recorded === root.dev);
+  }
+
+  private splitOversize(files: LocalFile[], report: FolderReport): { files: LocalFile[]; oversize: Set<RelPath> } {
+    const limit = this.deps.folder.maxFileSizeMB * 1024 * 1024;
+    const oversize = new Set<RelPath>();
+    const kept: LocalFile[] = [];
+    for (const file of files) {
+      if (file.size > limit) {
+        oversize.add(file.relPath);
+        report.skipped.push({ relPath: file.relPath, reason: 'too-large' });
+      } else kept.push(file);
+    }
+    if (oversize.size > 0) this.deps.logger.warn({ count: oversize.size, limitMB: this.deps.folder.maxFileSizeMB, paths: [...oversize].slice(0, 20) }, 'files over maxFileSizeMB skipped');
+    return { files: kept, oversize };
+  }
+
+  /** Hash only files that are new or whose fingerprint moved; the rest keep the remembered hash. */
+  private async hashWhereNeeded(files: LocalFile[], tracked: ReadonlyMap<RelPath, TrackedFile>, report: FolderReport): Promise<Map<RelPath, LocalFile>> {
+    const out = new Map<RelPath, LocalFile>();
+    const queue = new PQueue({ concurrency: HASH_CONCURRENCY });
+    const jobs: Array<Promise<void>> = [];
+    for (const file of files) {
+      if (!needsHash(file, tracked.get(file.relPath))) {
+        out.set(file.relPath, file);
+        continue;
+      }
+      jobs.push(
+        queue.add(async () => {
+          try {
+            const hashed = await this.deps.reader.hash(file.absPath, this.deps.signal);
+            report.bytesHashed += hashed.size;
+            const before = hashed.fingerprintBefore;
+            const after = hashed.fingerprintAfter;
+            if (before.size !== after.size || before.mtimeMs !== after.mtimeMs) {
+              report.skipped.push({ relPath: file.relPath, reason: 'changing' }); // still being written: next look
+              return;
+            }
+            out.set(file.relPath, { ...file, ...fingerprintOf(after), sha256: hashed.sha256 });
+          } catch (err) {
+            const code = (err as { code?: string }).code ?? 'error';
+            report.skipped.push({ relPath: file.relPath, reason: 'unreadable' });
+            this.deps.logger.warn({ path: file.relPath, code }, 'file cannot be read; skipped');
+          }
+        }),
+      );
+    }
+    await Promise.all(jobs);
+    return out;
+  }
+
+  private async execute(plan: Plan, kb: KbRef, report: FolderReport): Promise<void> {
+    const { folder, store, logger, scheduler, client } = this.deps;
+    const runner = new ActionRunner({
+      folderKey: folder.key,
+      root: folder.path,
+      parserId: folder.parserId,
+      client,
+      kb,
+      store,
+      reader: this.deps.reader,
+      scheduler,
+      logger,
+      now: this.deps.now ?? Date.now,
+      sleep: this.deps.sleep ?? sleep,
+      ...(this.deps.signal ? { signal: this.deps.signal } : {}),
+    });
+    const uploads = plan.actions.filter((a): a is Extract<Action, { kind: 'upload' }> => a.kind === 'upload');
+    if (uploads.length > 0) {
+      for (const upload of uploads) runner.recordIntent(upload.relPath, upload.local);
+      await store.flush(); // intents are on disk before the first request
+    }
+    const jobs = new PQueue({ concurrency: JOB_CONCURRENCY });
+    const outcomes: Outcome[] = [];
+    let fatal: unknown;
+    await Promise.all(
+      plan.actions.map((action) =>
+        jobs
+          .add(async () => {
+            if (fatal || this.deps.signal?.aborted || this.deps.stopping?.value) return;
+            outcomes.push(...(await runner.run(action)));
+          })
+          .catch((err: unknown) => {
+            fatal ??= err;
+          }),
+      ),
+    );
+    if (!fatal && !this.deps.signal?.aborted) await runner.flushParse().catch((err: unknown) => (fatal ??= err));
+    await store.flush();
+    for (const outcome of outcomes) addOutcome(report, outcome);
+    if (fatal) throw fatal;
+    logger.debug({ kb: kb.name, actions: plan.actions.length }, 'plan executed');
+  }
+}
+
+interface Snapshot {
+  readonly files: LocalFile[];
+  readonly oversize: Set<RelPath>;
+  readonly rootHealthy: boolean;
+  readonly rootId: { rootDev?: number; rootIno?: number };
+  readonly scope?: Set<RelPath>;
+}
+
+function addOutcome(report: FolderReport, outcome: Outcome): void {
+  switch (outcome.kind) {
+    case 'uploaded':
+    case 'recovered':
+      report.uploaded += 1;
+      break;
+    case 'replaced':
+      report.replaced += 1;
+      break;
+    case 'deleted':
+      report.deleted += 1;
+      break;
+    case 'failed':
+      report.failed.push({ relPath: outcome.relPath, error: outcome.error ?? 'failed' });
+      break;
+    case 'recorded':
+    case 'forgotten':
+    case 'skipped':
+      break;
+  }
+}
+
+function finish(report: FolderReport, now: () => number, started: number): FolderReport {
+  report.elapsedMs = now() - started;
+  return report;
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
