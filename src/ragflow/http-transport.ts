@@ -178,7 +178,7 @@ export class HttpTransport {
     } finally {
       clearTimeout(timer);
       // An unread body keeps its connection busy until GC (undici README): always finish it.
-      // removed
+      if (response !== undefined && !response.body.destroyed) await response.body.dump().catch(() => undefined);
     }
   }
 
