@@ -99,7 +99,7 @@ export class Daemon {
       if (folder.rescanTimer) clearTimeout(folder.rescanTimer);
       folder.batcher.close();
     }
-    await Promise.all(this.folders.map((f) => f.watcher?.close().catch(() => undefined)));
+    await Promise.all(this.folders.map((f) => (f.watcher ? f.watcher.close().catch(() => undefined) : Promise.resolve())));
     const drained = Promise.all(this.folders.map((f) => f.busy.catch(() => undefined)));
     const deadline = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), options.drainTimeoutSeconds * 1000).unref());
     if ((await Promise.race([drained, deadline])) === 'timeout') {
@@ -145,7 +145,7 @@ export class Daemon {
 
   private onBatch(folder: FolderRuntime, batch: Batch): void {
     if (this.deps.stopping.value) return;
-    this.track(folder, folder.syncer.examine(batch.paths, batch.dirs));
+    void this.track(folder, folder.syncer.examine(batch.paths, batch.dirs));
   }
 
   /** Keeps the folder's last run observable for draining, and turns fatal errors into the daemon's end. */

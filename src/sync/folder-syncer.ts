@@ -72,7 +72,7 @@ export class FolderSyncer {
   }
 
   private async runOnce(hints: { paths: ReadonlySet<RelPath>; dirs: ReadonlySet<RelPath> } | undefined, options: RunOptions): Promise<FolderReport> {
-    const { folder, store, logger, client } = this.deps;
+    const { folder, store, logger } = this.deps;
     const now = this.deps.now ?? Date.now;
     const started = now();
     const report = emptyReport(folder);
@@ -322,7 +322,7 @@ export class FolderSyncer {
     if (!fatal && !this.deps.signal?.aborted) await runner.flushParse().catch((err: unknown) => (fatal ??= err));
     await store.flush();
     for (const outcome of outcomes) addOutcome(report, outcome);
-    if (fatal) throw fatal;
+    if (fatal) throw fatal instanceof Error ? fatal : new Error(String(fatal));
     logger.debug({ kb: kb.name, actions: plan.actions.length }, 'plan executed');
   }
 }
