@@ -1,12 +1,11 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdirSync, symlinkSync, writeFileSync, chmodSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPathFilter } from '../../src/core/path-filter.js';
 import { scanFolder, ScanRootError, statFile, type ScanResult } from '../../src/adapters/fs-scanner.js';
+import { runAsUnprivileged, type ChildOutcome } from './run-in-child.js';
 import { makeTempDir } from './temp-dir.js';
 
 const everything = createPathFilter();
@@ -189,24 +188,9 @@ describe('scanFolder', () => {
   });
 });
 
-// Root ignores permissions, so these run the scan as an unprivileged user in a child process.
-const isRoot = process.getuid?.() === 0;
-const childScript = fileURLToPath(new URL('./fixtures/scan-in-child.ts', import.meta.url));
-interface ChildOutcome {
-  ok: boolean;
-  result?: ScanResult;
-  name?: string;
-  code?: string;
-  errno?: string;
-}
-const runAsOtherUser = async (...args: string[]): Promise<ChildOutcome> => {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', childScript, ...args], {
-    ...(isRoot ? { uid: 65534, gid: 65534 } : {}),
-    cwd: process.cwd(),
-    env: { ...process.env, TSX_DISABLE_CACHE: '1' },
-  });
-  return JSON.parse(stdout) as ChildOutcome;
-};
+// Root ignores permissions, so these run as an unprivileged user in a child process.
+const runAsOtherUser = (command: 'scan' | 'stat', ...args: string[]): Promise<ChildOutcome<ScanResult>> =>
+  runAsUnprivileged<ScanResult>(command, ...args);
 
 describe('scanFolder: permissions', () => {
   it('reports unreadable folders and files and keeps going', async () => {
