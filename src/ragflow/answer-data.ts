@@ -13,9 +13,10 @@ export function dataOf<S extends z.ZodType>(schema: S, data: unknown, what: stri
   return remoteError('protocol', `${what}: unexpected answer, ${field}: ${issue?.message ?? 'invalid'}`);
 }
 
-/** Distinct ids in their first order (RAGFlow v0.25.1+ rejects duplicate ids with 101). */
+/** Distinct non-empty ids in their first order (RAGFlow v0.25.1+ rejects duplicate ids with 101;
+ *  an empty id is never a document, and a list of only those must count as empty). */
 export function uniqueIds(ids: readonly string[]): string[] {
-  return [...new Set(ids)];
+  return [...new Set(ids.filter((id) => id !== ''))];
 }
 
 export function chunk<T>(items: readonly T[], size: number): T[][] {
