@@ -1,0 +1,114 @@
+// Streaming form parser: each uploaded file goes straight to a temp file while its SHA-256 and xxh128
+// are computed, so a 1 GB upload costs no memory. Mirrors Werkzeug's view: a part with a filename
+// (even an empty one) is a file, anything else a field; filenames keep their '/' (ragflow-api.md §4.2).
+import busboy from 'busboy';
+import { createWriteStream, rmSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createSHA256, createXXHash128 } from 'hash-wasm';
+
+export interface UploadedFile {
+  readonly field: string;
+  readonly filename: string;
+  readonly mimeType: string;
+  /** Temp file holding the bytes; move it away (rename) to keep it, cleanup() removes the rest. */
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly xxh128: string;
+}
+
+export interface FormBody {
+  readonly fields: Record<string, string[]>;
+  readonly files: UploadedFile[];
+  cleanup(): void;
+}
+
+export function isFormContentType(contentType: string | undefined): boolean {
+  const ct = (contentType ?? '').toLowerCase();
+  return ct.startsWith('multipart/form-data') || ct.startsWith('application/x-www-form-urlencoded');
+}
+
+/** Parses a multipart or urlencoded body; any other body is drained and gives an empty form. */
+export async function readForm(req: IncomingMessage, tempPath: () => string): Promise<FormBody> {
+  const fields: Record<string, string[]> = {};
+  const files: UploadedFile[] = [];
+  const temps: string[] = [];
+  const cleanup = (): void => {
+    for (const p of temps) rmSync(p, { force: true });
+  };
+  if (!isFormContentType(req.headers['content-type'])) {
+    await drain(req);
+    return { fields, files, cleanup };
+  }
+  const bb = busboy({
+    headers: req.headers,
+    preservePath: true,
+    defParamCharset: 'utf8',
+    limits: { fieldSize: 16 * 1024 * 1024 },
+  });
+  const writes: Promise<void>[] = [];
+  bb.on('field', (name, value) => {
+    (fields[name] ??= []).push(value);
+  });
+  bb.on('file', (field, stream, info) => {
+    const path = tempPath();
+    temps.push(path);
+    writes.push(
+      (async () => {
+        const [sha, xxh] = await Promise.all([createSHA256(), createXXHash128()]);
+        sha.init();
+        xxh.init();
+        let size = 0;
+        const hashing = new Transform({
+          transform(chunk: Buffer, _enc, done) {
+            sha.update(chunk);
+            xxh.update(chunk);
+            size += chunk.length;
+            done(null, chunk);
+          },
+        });
+        await pipeline(stream, hashing, createWriteStream(path));
+        files.push({
+          field,
+          filename: info.filename ?? '',
+          mimeType: info.mimeType,
+          path,
+          size,
+          sha256: sha.digest('hex'),
+          xxh128: xxh.digest('hex'),
+        });
+      })(),
+    );
+  });
+  try {
+    await pipeline(req, bb);
+    await Promise.all(writes);
+  } catch (err) {
+    await Promise.allSettled(writes);
+    cleanup();
+    throw err;
+  }
+  // Part order = the order the client sent them (writes may finish out of order).
+  files.sort((a, b) => temps.indexOf(a.path) - temps.indexOf(b.path));
+  return { fields, files, cleanup };
+}
+
+/** Reads a whole (small) body. */
+export async function readRaw(req: IncomingMessage, limit = 64 * 1024 * 1024): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= limit) parts.push(chunk);
+  }
+  return Buffer.concat(parts);
+}
+
+export async function drain(req: IncomingMessage): Promise<void> {
+  if (req.readableEnded) return;
+  for await (const _chunk of req as AsyncIterable<Buffer>) {
+    // discard
+  }
+}

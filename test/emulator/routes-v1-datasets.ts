@@ -1,0 +1,292 @@
+// v1 datasets: list (always, §5.1) and, with datasetAdmin, create / get / delete so RAGFlow's own
+// HTTP API tests can set up their fixtures. Validation mirrors the pydantic models of 0.24 / 0.27.
+import { v1Auth } from './auth.js';
+import type { RequestContext } from './context.js';
+import { v1Dataset } from './doc-view.js';
+import type { Reply } from './envelopes.js';
+import { getErrorArgumentResult, getErrorDataResult, getResult } from './envelopes.js';
+import { duplicateName, utf8Length } from './names.js';
+import { pyInt, pydanticLine } from './py-values.js';
+import type { Params, Route } from './router.js';
+import { route } from './router.js';
+import type { KbRecord } from './store.js';
+import { DEFAULT_PARSER_CONFIG, collate } from './store.js';
+
+export function v1DatasetRoutes(datasetAdmin: boolean, style: 'sdk' | 'restful'): Route[] {
+  const routes = [route('GET', '/api/v1/datasets', listDatasets)];
+  // GET /datasets/<id> exists from 0.25 on (it is also what `GET /datasets//documents` lands on).
+  if (style === 'restful') routes.push(route('GET', '/api/v1/datasets/<dataset_id>', getDataset));
+  if (datasetAdmin) {
+    routes.push(
+      route('POST', '/api/v1/datasets', createDataset),
+      route('DELETE', '/api/v1/datasets', deleteDatasets),
+      route('PUT', '/api/v1/datasets/<dataset_id>', updateDataset),
+    );
+  }
+  return routes;
+}
+
+const HEX32 = /^[0-9a-f]{32}$/u;
+
+/** Python's uuid.UUID(str): hex with optional dashes/braces/urn prefix. Returns [hex, version] or undefined. */
+function parseUuid(v: string): { hex: string; version: number } | undefined {
+  const hex = v.replace(/^urn:uuid:/iu, '').replace(/^\{|\}$/gu, '').replaceAll('-', '').toLowerCase();
+  if (!HEX32.test(hex)) return undefined;
+  return { hex, version: Number.parseInt(hex[12] ?? '0', 16) };
+}
+
+/** validate_uuid1_hex: 0.24 insists on version 1, 0.27 only on a UUID. Returns an error message or undefined. */
+function uuidError(ctx: RequestContext, v: unknown): string | undefined {
+  const parsed = typeof v === 'string' ? parseUuid(v) : undefined;
+  const restful = ctx.profile.v1Style === 'restful';
+  if (!parsed) return restful ? 'Invalid UUID format' : 'Invalid UUID1 format';
+  if (!restful && parsed.version !== 1) return 'Must be a UUID1 format';
+  return undefined;
+}
+
+const BOOL_TRUE = new Set(['1', 'on', 't', 'true', 'y', 'yes']);
+const BOOL_FALSE = new Set(['0', 'off', 'f', 'false', 'n', 'no']);
+
+function listArgsErrors(ctx: RequestContext): { errors: string[]; page: number; pageSize: number; orderby: string; desc: boolean } {
+  const q = ctx.query;
+  const errors: string[] = [];
+  const known = new Set(['id', 'name', 'page', 'page_size', 'orderby', 'desc']);
+  if (ctx.profile.v1Style === 'restful') for (const k of ['ids', 'include_parsing_status', 'ext', 'type']) known.add(k);
+  const id = q.get('id');
+  if (id !== undefined) {
+    const e = uuidError(ctx, id);
+    if (e) errors.push(pydanticLine('id', e, id));
+  }
+  const intField = (key: string, fallback: number): number => {
+    const raw = q.get(key);
+    if (raw === undefined) return fallback;
+    const n = pyInt(raw);
+    if (n === undefined) {
+      errors.push(pydanticLine(key, 'Input should be a valid integer, unable to parse string as an integer', raw));
+      return fallback;
+    }
+    if (n < 1) {
+      errors.push(pydanticLine(key, 'Input should be greater than or equal to 1', raw));
+      return fallback;
+    }
+    const max = ctx.profile.maxPageSize;
+    if (key === 'page_size' && max !== null && n > max) {
+      errors.push(pydanticLine(key, `Value error, page_size must be less than or equal to ${max}`, raw));
+    }
+    return n;
+  };
+  const page = intField('page', 1);
+  const pageSize = intField('page_size', 30);
+  const orderby = q.get('orderby') ?? 'create_time';
+  if (orderby !== 'create_time' && orderby !== 'update_time') {
+    errors.push(pydanticLine('orderby', "Input should be 'create_time' or 'update_time'", orderby));
+  }
+  let desc = true;
+  const rawDesc = q.get('desc');
+  if (rawDesc !== undefined) {
+    const l = rawDesc.trim().toLowerCase();
+    if (BOOL_TRUE.has(l)) desc = true;
+    else if (BOOL_FALSE.has(l)) desc = false;
+    else errors.push(pydanticLine('desc', 'Input should be a valid boolean, unable to interpret input', rawDesc));
+  }
+  for (const k of q.keys()) if (!known.has(k)) errors.push(pydanticLine(k, 'Extra inputs are not permitted', q.get(k)));
+  return { errors, page, pageSize, orderby, desc };
+}
+
+function listDatasets(ctx: RequestContext): Reply {
+  const auth = v1Auth(ctx);
+  if (!auth.ok) return auth.reply;
+  const args = listArgsErrors(ctx);
+  if (args.errors.length > 0) return getErrorArgumentResult(args.errors.join('\n'));
+  const store = ctx.store;
+  const lookupFail = (what: string): Reply =>
+    getResult({ code: ctx.profile.datasetLookupCode, message: `User '${store.tenantId}' lacks permission for dataset '${what}'` });
+  const id = ctx.query.get('id');
+  const name = ctx.query.get('name');
+  let kbs = store.allKbs();
+  if (id) {
+    kbs = kbs.filter((k) => k.id === id);
+    if (kbs.length === 0) return lookupFail(id);
+  }
+  if (name) {
+    // get_kb_by_name: exact name under the database collation.
+    kbs = kbs.filter((k) => collate(k.name) === collate(name));
+    if (kbs.length === 0) return lookupFail(name);
+  }
+  if (ctx.profile.v1Style === 'restful') {
+    const ids = ctx.query.getList('ids').flatMap((v) => v.split(',')).filter(Boolean);
+    if (ids.length > 0) kbs = kbs.filter((k) => ids.includes(k.id));
+  }
+  const key = args.orderby === 'update_time' ? 'updateTime' : 'createTime';
+  kbs.sort((a, b) => (args.desc ? b[key] - a[key] : a[key] - b[key]));
+  const page = kbs.slice((args.page - 1) * args.pageSize, args.page * args.pageSize);
+  const data = page.map((kb) => v1Dataset(kb, store.docsOf(kb.id), ctx.profile));
+  return getResult({ data, ...(ctx.profile.totalDatasets ? { total: kbs.length } : {}) });
+}
+
+const CREATE_FIELDS = new Set([
+  'name', 'avatar', 'description', 'embedding_model', 'permission', 'chunk_method', 'parse_type', 'pipeline_id', 'parser_config',
+]);
+
+/** The JSON body for create/delete: validate_and_parse_json_request's content-type and shape checks. */
+async function jsonObject(ctx: RequestContext): Promise<{ ok: true; value: Record<string, unknown> } | { ok: false; reply: Reply }> {
+  const mimetype = ctx.contentType.split(';')[0]?.trim() ?? '';
+  if (mimetype !== 'application/json') {
+    return { ok: false, reply: getErrorArgumentResult(`Unsupported content type: Expected application/json, got ${ctx.header('content-type') ?? 'None'}`) };
+  }
+  const raw = await ctx.raw();
+  let payload: unknown = {};
+  if (raw.length > 0) {
+    try {
+      payload = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return { ok: false, reply: getErrorArgumentResult('Malformed JSON syntax: Missing commas/brackets or invalid encoding') };
+    }
+  }
+  if (payload === null || payload === false || payload === 0 || payload === '' || (Array.isArray(payload) && payload.length === 0)) payload = {};
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    const type = typeof payload === 'string' ? 'str' : Array.isArray(payload) ? 'list' : typeof payload === 'number' ? (Number.isInteger(payload) ? 'int' : 'float') : 'bool';
+    return { ok: false, reply: getErrorArgumentResult(`Invalid request payload: expected object, got ${type}`) };
+  }
+  ctx.log.fields = payload as Record<string, unknown>;
+  return { ok: true, value: payload as Record<string, unknown> };
+}
+
+async function createDataset(ctx: RequestContext): Promise<Reply> {
+  const auth = v1Auth(ctx);
+  if (!auth.ok) return auth.reply;
+  const body = await jsonObject(ctx);
+  if (!body.ok) return body.reply;
+  const req = body.value;
+  const errors: string[] = [];
+  const name = req['name'];
+  if (!('name' in req)) errors.push(pydanticLine('name', 'Field required', req));
+  else if (typeof name !== 'string') errors.push(pydanticLine('name', 'Input should be a valid string', name));
+  else if (name.trim() === '') errors.push(pydanticLine('name', 'String should have at least 1 character', name.trim()));
+  else if (name.trim().length > 128) errors.push(pydanticLine('name', 'String should have at most 128 characters', name.trim()));
+  const permission = req['permission'];
+  if (permission !== undefined && permission !== 'me' && permission !== 'team') {
+    errors.push(pydanticLine('permission', "Input should be 'me' or 'team'", permission));
+  }
+  const method = req['chunk_method'];
+  if (method !== undefined && method !== null && typeof method !== 'string') errors.push(pydanticLine('chunk_method', 'Input should be a valid string', method));
+  const pc = req['parser_config'];
+  if (pc !== undefined && pc !== null && (typeof pc !== 'object' || Array.isArray(pc))) {
+    errors.push(pydanticLine('parser_config', 'Input should be a valid dictionary or instance of ParserConfig', pc));
+  }
+  for (const k of Object.keys(req)) {
+    if (!CREATE_FIELDS.has(k) && !(ctx.profile.v1Style === 'restful' && (k === 'ext' || k === 'auto_metadata_config'))) {
+      errors.push(pydanticLine(k, 'Extra inputs are not permitted', req[k]));
+    }
+  }
+  if (errors.length > 0) return getErrorArgumentResult(errors.join('\n'));
+  const clean = (name as string).trim();
+  if (utf8Length(clean) > 128) return getErrorDataResult(`Dataset name length is ${clean.length} which is large than 128`);
+  // Dataset names are de-duplicated like document names: `name(1)`.
+  const finalName = duplicateName(clean, (n) => ctx.store.kbByName(n) !== undefined, 'purepath');
+  const kb = ctx.store.createKb(finalName, {
+    parserId: typeof method === 'string' && method ? method : 'naive',
+    parserConfig: { ...DEFAULT_PARSER_CONFIG, ...(typeof pc === 'object' && pc !== null ? (pc as Record<string, unknown>) : {}) },
+    extra: {
+      permission: typeof permission === 'string' ? permission : 'me',
+      description: typeof req['description'] === 'string' ? req['description'] : null,
+      avatar: typeof req['avatar'] === 'string' ? req['avatar'] : null,
+      ...(typeof req['embedding_model'] === 'string' ? { embdId: req['embedding_model'] } : {}),
+    },
+  });
+  return getResult({ data: v1Dataset(kb, [], ctx.profile) });
+}
+
+async function deleteDatasets(ctx: RequestContext): Promise<Reply> {
+  const auth = v1Auth(ctx);
+  if (!auth.ok) return auth.reply;
+  const body = await jsonObject(ctx);
+  if (!body.ok) return body.reply;
+  const req = body.value;
+  const restful = ctx.profile.v1Style === 'restful';
+  const errors: string[] = [];
+  const ids = req['ids'];
+  if (!('ids' in req) && !restful) errors.push(pydanticLine('ids', 'Field required', req));
+  let hexIds: string[] | null = null;
+  if (ids !== undefined && ids !== null) {
+    if (!Array.isArray(ids)) errors.push(pydanticLine('ids', 'Input should be a valid list', ids));
+    else {
+      hexIds = [];
+      for (const [i, v] of ids.entries()) {
+        if (typeof v !== 'string') {
+          errors.push(pydanticLine(`ids.${i}`, 'Input should be a valid string', v));
+          continue;
+        }
+        const e = uuidError(ctx, v);
+        if (e) {
+          errors.push(pydanticLine('ids', e, ids));
+          break;
+        }
+        hexIds.push(parseUuid(v)?.hex ?? v);
+      }
+      if (errors.length === 0) {
+        const dupes = [...new Set(hexIds.filter((v, i) => hexIds?.indexOf(v) !== i))];
+        if (dupes.length > 0) errors.push(pydanticLine('ids', `Duplicate ids: '${dupes.join(', ')}'`, ids));
+      }
+    }
+  }
+  const deleteAll = req['delete_all'];
+  if (restful && deleteAll !== undefined && typeof deleteAll !== 'boolean') errors.push(pydanticLine('delete_all', 'Input should be a valid boolean', deleteAll));
+  for (const k of Object.keys(req)) {
+    if (k !== 'ids' && !(restful && k === 'delete_all')) errors.push(pydanticLine(k, 'Extra inputs are not permitted', req[k]));
+  }
+  if (errors.length > 0) return getErrorArgumentResult(errors.join('\n'));
+  const store = ctx.store;
+  let targets: KbRecord[];
+  if (hexIds === null || (restful && hexIds.length === 0)) {
+    // 0.24: `ids: null` deletes every dataset of the tenant; 0.27 needs delete_all for that.
+    if (restful && deleteAll !== true) return getResult({ data: { success_count: 0 } });
+    targets = store.allKbs();
+  } else {
+    const missing = hexIds.filter((id) => !store.kbById(id));
+    if (missing.length > 0) {
+      const message = `User '${store.tenantId}' lacks permission for datasets: '${missing.join(', ')}'`;
+      return restful ? getErrorDataResult(message) : getResult({ code: 108, message });
+    }
+    targets = hexIds.map((id) => store.kbById(id)).filter((k): k is KbRecord => k !== undefined);
+  }
+  for (const kb of targets) {
+    for (const d of store.docsOf(kb.id)) ctx.services.parse.cancel(d.id);
+    store.deleteKb(kb.id);
+  }
+  return restful ? getResult({ data: { success_count: targets.length } }) : getResult();
+}
+
+function getDataset(ctx: RequestContext, p: Params): Reply {
+  const auth = v1Auth(ctx);
+  if (!auth.ok) return auth.reply;
+  const id = p['dataset_id'] ?? '';
+  const kb = ctx.store.kbById(id);
+  if (!kb) return getErrorDataResult(`User '${ctx.store.tenantId}' lacks permission for dataset '${id}'`);
+  const docs = ctx.store.docsOf(kb.id);
+  return getResult({ data: { ...v1Dataset(kb, docs, ctx.profile), size: docs.reduce((n, d) => n + d.size, 0), connectors: [] } });
+}
+
+/** PUT /datasets/<id>: name, description, chunk_method, parser_config (enough for fixtures). */
+async function updateDataset(ctx: RequestContext, p: Params): Promise<Reply> {
+  const auth = v1Auth(ctx);
+  if (!auth.ok) return auth.reply;
+  const body = await jsonObject(ctx);
+  if (!body.ok) return body.reply;
+  const req = body.value;
+  const id = p['dataset_id'] ?? '';
+  const kb = ctx.store.kbById(id);
+  const lacks = `User '${ctx.store.tenantId}' lacks permission for dataset '${id}'`;
+  if (!kb) return ctx.profile.v1Style === 'restful' ? getErrorDataResult(lacks) : getResult({ code: 108, message: lacks });
+  if (typeof req['name'] === 'string' && req['name'].trim()) {
+    const name = req['name'].trim();
+    if (collate(name) !== collate(kb.name) && ctx.store.kbByName(name)) return getErrorDataResult(`Dataset name '${name}' already exists`);
+    kb.name = name;
+  }
+  if (typeof req['description'] === 'string') kb.description = req['description'];
+  if (typeof req['chunk_method'] === 'string' && req['chunk_method']) kb.parserId = req['chunk_method'];
+  const pc = req['parser_config'];
+  if (typeof pc === 'object' && pc !== null && !Array.isArray(pc)) kb.parserConfig = { ...kb.parserConfig, ...(pc as Record<string, unknown>) };
+  kb.updateTime = ctx.store.now();
+  return getResult({ data: v1Dataset(kb, ctx.store.docsOf(kb.id), ctx.profile) });
+}
