@@ -11,6 +11,7 @@ import type { EmulatorServices } from './context.js';
 import { RUN_CODE, RUN_TEXT } from './doc-view.js';
 import { filenameType, forcedParser, pathSuffix } from './names.js';
 import { ParseSimulator } from './parse-sim.js';
+import { getParserConfig } from './parser-config.js';
 import { profileOf } from './profiles.js';
 import type { Route } from './router.js';
 import { legacyRoutes } from './routes-legacy.js';
@@ -76,7 +77,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   const kbNamed = (name: string): KbRecord | undefined => store.allKbs().find((k) => k.name === name);
   const createKb = (name: string, o: { parserId?: string } = {}): { id: string; name: string } => {
     if (kbNamed(name)) throw new Error(`emulator: knowledge base ${JSON.stringify(name)} already exists`);
-    const kb = store.createKb(name, o.parserId === undefined ? {} : { parserId: o.parserId });
+    const parserId = o.parserId ?? 'naive';
+    const kb = store.createKb(name, { parserId, parserConfig: getParserConfig(parserId, undefined, profile.parserConfigs) });
     return { id: kb.id, name: kb.name };
   };
   for (const seed of opts.kbs ?? []) {

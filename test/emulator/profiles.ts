@@ -1,6 +1,7 @@
 // The RAGFlow versions the emulator can pretend to be, as a table of switches (ragflow-api.md §1).
 // Adding a version = adding one row; route code only ever reads these switches.
 import type { FileTypeTable } from './names.js';
+import type { ParserConfigTable } from './parser-config.js';
 import type { ProfileName } from './types.js';
 
 export interface LegacySwitches {
@@ -56,6 +57,8 @@ export interface Profile {
   };
   /** §3.6: GET /v1/document/get/<id> (web blueprint, no auth) exists (≤0.24). */
   readonly webDocumentGet: boolean;
+  /** Which get_parser_config() defaults apply (new datasets, chunk-method changes). */
+  readonly parserConfigs: ParserConfigTable;
 }
 
 const NAME_LIMIT_128 = {
@@ -74,6 +77,7 @@ export const PROFILE_TABLE: Readonly<Record<ProfileName, Profile>> = {
     name: 'legacy-0.19',
     version: '0.19.0',
     fileTypes: '0.19',
+    parserConfigs: '0.24',
     columns: { processDuration: 'process_duation', suffix: false, pipelineId: false, metaFields: 'column' },
     webDocumentGet: true,
     legacy: { listKbDocs: 'works', deleteByName: 'every', suffixColumn: false },
@@ -95,6 +99,7 @@ export const PROFILE_TABLE: Readonly<Record<ProfileName, Profile>> = {
     name: 'legacy-0.21',
     version: '0.21.0',
     fileTypes: '0.21',
+    parserConfigs: '0.24',
     columns: { processDuration: 'process_duration', suffix: true, pipelineId: true, metaFields: 'column' },
     webDocumentGet: true,
     legacy: { listKbDocs: 'type-error', deleteByName: 'every', suffixColumn: true },
@@ -116,6 +121,7 @@ export const PROFILE_TABLE: Readonly<Record<ProfileName, Profile>> = {
     name: 'v1-0.24',
     version: '0.24.0',
     fileTypes: '0.24',
+    parserConfigs: '0.24',
     columns: { processDuration: 'process_duration', suffix: true, pipelineId: true, metaFields: 'computed' },
     webDocumentGet: true,
     legacy: null,
@@ -137,6 +143,7 @@ export const PROFILE_TABLE: Readonly<Record<ProfileName, Profile>> = {
     name: 'v1-0.27',
     version: '0.27.0',
     fileTypes: '0.27',
+    parserConfigs: '0.27',
     columns: { processDuration: 'process_duration', suffix: true, pipelineId: true, metaFields: 'computed' },
     webDocumentGet: false,
     legacy: null,

@@ -10,7 +10,8 @@ import { pyInt, pydanticLine } from './py-values.js';
 import type { Params, Route } from './router.js';
 import { route } from './router.js';
 import type { KbRecord } from './store.js';
-import { DEFAULT_PARSER_CONFIG, collate } from './store.js';
+import { getParserConfig } from './parser-config.js';
+import { collate } from './store.js';
 
 export function v1DatasetRoutes(datasetAdmin: boolean, style: 'sdk' | 'restful'): Route[] {
   const routes = [route('GET', '/api/v1/datasets', listDatasets)];
@@ -39,8 +40,9 @@ function parseUuid(v: string): { hex: string; version: number } | undefined {
 function uuidError(ctx: RequestContext, v: unknown): string | undefined {
   const parsed = typeof v === 'string' ? parseUuid(v) : undefined;
   const restful = ctx.profile.v1Style === 'restful';
-  if (!parsed) return restful ? 'Invalid UUID format' : 'Invalid UUID1 format';
-  if (!restful && parsed.version !== 1) return 'Must be a UUID1 format';
+  // 0.24 raises "Must be a UUID1 format" inside its own try block, which turns it into
+  // "Invalid UUID1 format" too (PydanticCustomError is a ValueError).
+  if (!parsed || (!restful && parsed.version !== 1)) return restful ? 'Invalid UUID format' : 'Invalid UUID1 format';
   return undefined;
 }
 
@@ -103,16 +105,13 @@ function listDatasets(ctx: RequestContext): Reply {
     getResult({ code: ctx.profile.datasetLookupCode, message: `User '${store.tenantId}' lacks permission for dataset '${what}'` });
   const id = ctx.query.get('id');
   const name = ctx.query.get('name');
+  // id and name are each checked on their own first; together they may then match nothing (code 0, []).
+  if (id && !store.kbById(id)) return lookupFail(id);
+  // get_kb_by_name: exact name under the database collation.
+  if (name && !store.allKbs().some((k) => collate(k.name) === collate(name))) return lookupFail(name);
   let kbs = store.allKbs();
-  if (id) {
-    kbs = kbs.filter((k) => k.id === id);
-    if (kbs.length === 0) return lookupFail(id);
-  }
-  if (name) {
-    // get_kb_by_name: exact name under the database collation.
-    kbs = kbs.filter((k) => collate(k.name) === collate(name));
-    if (kbs.length === 0) return lookupFail(name);
-  }
+  if (id) kbs = kbs.filter((k) => k.id === id);
+  if (name) kbs = kbs.filter((k) => collate(k.name) === collate(name));
   if (ctx.profile.v1Style === 'restful') {
     const ids = ctx.query.getList('ids').flatMap((v) => v.split(',')).filter(Boolean);
     if (ids.length > 0) kbs = kbs.filter((k) => ids.includes(k.id));
@@ -135,13 +134,12 @@ async function jsonObject(ctx: RequestContext): Promise<{ ok: true; value: Recor
     return { ok: false, reply: getErrorArgumentResult(`Unsupported content type: Expected application/json, got ${ctx.header('content-type') ?? 'None'}`) };
   }
   const raw = await ctx.raw();
-  let payload: unknown = {};
-  if (raw.length > 0) {
-    try {
-      payload = JSON.parse(raw.toString('utf8'));
-    } catch {
-      return { ok: false, reply: getErrorArgumentResult('Malformed JSON syntax: Missing commas/brackets or invalid encoding') };
-    }
+  let payload: unknown;
+  try {
+    // An empty body is not JSON either: Quart's get_json() raises BadRequest.
+    payload = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return { ok: false, reply: getErrorArgumentResult('Malformed JSON syntax: Missing commas/brackets or invalid encoding') };
   }
   if (payload === null || payload === false || payload === 0 || payload === '' || (Array.isArray(payload) && payload.length === 0)) payload = {};
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
@@ -186,7 +184,11 @@ async function createDataset(ctx: RequestContext): Promise<Reply> {
   const finalName = duplicateName(clean, (n) => ctx.store.kbByName(n) !== undefined, 'purepath');
   const kb = ctx.store.createKb(finalName, {
     parserId: typeof method === 'string' && method ? method : 'naive',
-    parserConfig: { ...DEFAULT_PARSER_CONFIG, ...(typeof pc === 'object' && pc !== null ? (pc as Record<string, unknown>) : {}) },
+    parserConfig: getParserConfig(
+      typeof method === 'string' ? method : undefined,
+      typeof pc === 'object' && pc !== null ? (pc as Record<string, unknown>) : undefined,
+      ctx.profile.parserConfigs,
+    ),
     extra: {
       permission: typeof permission === 'string' ? permission : 'me',
       description: typeof req['description'] === 'string' ? req['description'] : null,

@@ -11,7 +11,7 @@ import { pyException } from './pyrepr.js';
 import type { Params, Route } from './router.js';
 import { route } from './router.js';
 import type { DocRecord } from './store.js';
-import { DEFAULT_PARSER_CONFIG } from './store.js';
+import { getParserConfig, updateParserConfig } from './parser-config.js';
 
 const PATH = '/api/v1/datasets/<dataset_id>/documents/<document_id>';
 const CHUNK_METHODS = new Set(['naive', 'manual', 'qa', 'table', 'paper', 'book', 'laws', 'presentation', 'picture', 'one', 'knowledge_graph', 'email', 'tag']);
@@ -30,21 +30,6 @@ function notSupportedChange(doc: DocRecord): boolean {
 
 function sameExtension(a: string, b: string): boolean {
   return pathSuffix(a.toLowerCase()) === pathSuffix(b.toLowerCase());
-}
-
-/** get_parser_config(chunk_method, None): the default parser_config of a chunk method. */
-function defaultParserConfig(chunkMethod: string): Record<string, unknown> {
-  if (chunkMethod === 'naive') return structuredClone({ ...DEFAULT_PARSER_CONFIG });
-  return { raptor: { use_raptor: false }, graphrag: { use_graphrag: false } };
-}
-
-function deepMerge(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...target };
-  for (const [k, v] of Object.entries(patch)) {
-    const cur = out[k];
-    out[k] = isDict(v) && isDict(cur) ? deepMerge(cur, v) : v;
-  }
-  return out;
 }
 
 function isDict(v: unknown): v is Record<string, unknown> {
@@ -91,7 +76,7 @@ async function updateSdk(ctx: RequestContext, p: Params): Promise<Reply> {
     }
     doc.name = name;
   }
-  if ('parser_config' in req && isDict(req['parser_config'])) doc.parserConfig = deepMerge(doc.parserConfig, req['parser_config']);
+  if ('parser_config' in req && isDict(req['parser_config'])) doc.parserConfig = updateParserConfig(doc.parserConfig, req['parser_config']);
   if ('chunk_method' in req) {
     const method = req['chunk_method'];
     if (typeof method !== 'string' || !CHUNK_METHODS.has(method)) {
@@ -105,7 +90,7 @@ async function updateSdk(ctx: RequestContext, p: Params): Promise<Reply> {
       doc.progressMsg = '';
       doc.run = '0';
     }
-    if (!req['parser_config']) doc.parserConfig = defaultParserConfig(method);
+    if (!req['parser_config']) doc.parserConfig = updateParserConfig(doc.parserConfig, getParserConfig(method, undefined, ctx.profile.parserConfigs));
     if (doc.tokenNum > 0) {
       doc.chunkNum = 0;
       doc.tokenNum = 0;
@@ -214,9 +199,7 @@ async function updateRestful(ctx: RequestContext, p: Params): Promise<Reply> {
   if ('parser_id' in req && ((doc.type === 'visual' && req['parser_id'] !== 'picture') || (/\.(ppt|pptx|pages)$/u.test(doc.name) && req['parser_id'] !== 'presentation'))) {
     return getDataErrorResult('Not supported yet!');
   }
-  if (isDict(req['parser_config']) && Object.keys(req['parser_config']).length > 0) {
-    doc.parserConfig = deepMerge(doc.parserConfig, req['parser_config']);
-  }
+  if (isDict(req['parser_config'])) doc.parserConfig = updateParserConfig(doc.parserConfig, req['parser_config']);
   if ('pipeline_id' in req) {
     ctx.services.parse.cancel(doc.id);
     resetForReparse(doc);
@@ -231,7 +214,7 @@ async function updateRestful(ctx: RequestContext, p: Params): Promise<Reply> {
       resetForReparse(doc);
       doc.pipelineId = null;
     }
-    if (!req['parser_config']) doc.parserConfig = defaultParserConfig(method);
+    if (!req['parser_config']) doc.parserConfig = updateParserConfig(doc.parserConfig, getParserConfig(method, undefined, ctx.profile.parserConfigs));
   }
   if (typeof req['enabled'] === 'number') doc.status = req['enabled'] ? '1' : '0';
   ctx.store.touch(doc);

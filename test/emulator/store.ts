@@ -72,18 +72,6 @@ export function collate(name: string): string {
   return name.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/ +$/u, '');
 }
 
-export const DEFAULT_PARSER_CONFIG: Readonly<Record<string, unknown>> = {
-  layout_recognize: 'DeepDOC',
-  chunk_token_num: 512,
-  delimiter: '\n',
-  auto_keywords: 0,
-  auto_questions: 0,
-  html4excel: false,
-  topn_tags: 3,
-  raptor: { use_raptor: false },
-  graphrag: { use_graphrag: false },
-};
-
 export class Store {
   readonly tenantId = newId();
   private readonly kbs = new Map<string, KbRecord>();
@@ -114,7 +102,7 @@ export class Store {
       name,
       tenantId: this.tenantId,
       parserId: opts.parserId ?? 'naive',
-      parserConfig: structuredClone(opts.parserConfig ?? { ...DEFAULT_PARSER_CONFIG }),
+      parserConfig: structuredClone(opts.parserConfig ?? {}),
       description: null,
       permission: 'me',
       embdId: 'BAAI/bge-large-zh-v1.5@BAAI',
