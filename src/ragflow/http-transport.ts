@@ -7,6 +7,7 @@ import { VERSION } from '../version.js';
 import type { AnswerContext } from './classify-answer.js';
 import { classifyEnvelope } from './classify-answer.js';
 import { parseEnvelopeText, type Envelope } from './envelope.js';
+import { linkedAbort } from './linked-abort.js';
 import { describeUrl, redactSecret } from './redact.js';
 import { ok, remoteError } from './remote-error.js';
 import { parseRetryAfter } from './retry-after.js';
@@ -140,11 +141,15 @@ export class HttpTransport {
     slotSignal: AbortSignal | undefined,
     handle: (response: ResponseData, where: string) => Promise<Result<T>>,
   ): Promise<Result<T>> {
-    // The deadline starts when the slot is granted, not while the call waits in the rate limiter.
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new DOMException('deadline passed', 'TimeoutError')), spec.timeoutMs ?? this.requestTimeoutMs);
-    const signals = [deadline.signal, spec.signal, slotSignal].filter((item): item is AbortSignal => item !== undefined);
-    const signal = AbortSignal.any(signals);
+    // One signal for undici: the caller's, the scheduler's, and our deadline, which starts when the
+    // slot is granted, not while the call waits in the rate limiter.
+    const link = linkedAbort([spec.signal, slotSignal]);
+    let deadlinePassed = false;
+    const timer = setTimeout(() => {
+      deadlinePassed = true;
+      link.abort(new DOMException('deadline passed', 'TimeoutError'));
+    }, spec.timeoutMs ?? this.requestTimeoutMs);
+    const signal = link.signal;
     let dispatched = false;
     let response: ResponseData | undefined;
     try {
@@ -169,16 +174,18 @@ export class HttpTransport {
     } catch (error) {
       const mapped = mapThrown(error, {
         callerAborted: isAborted(spec.signal),
-        deadlinePassed: deadline.signal.aborted,
+        deadlinePassed,
         dispatched,
         mutating: spec.mutating,
         describe: where,
       });
       return { ...mapped, message: this.redact(mapped.message) };
     } finally {
-      clearTimeout(timer);
-      // An unread body keeps its connection busy until GC (undici README): always finish it.
+      // An unread body keeps its connection busy until GC (undici README): always finish it
+      // (still under the deadline, so a stalled body cannot hold us).
       if (response !== undefined && !response.body.destroyed) await response.body.dump().catch(() => undefined);
+      clearTimeout(timer);
+      link.dispose();
     }
   }
 

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { ClientCapabilities, DocumentPatch, KbClient, KbRef, RemoteDoc, Result, UploadSpec } from '../sync/ports.js';
 import { chunk, dataOf, uniqueIds } from './answer-data.js';
-import { isAlreadyParsing, isEmptyFileAnswer } from './classify-answer.js';
+import { isAlreadyParsing } from './classify-answer.js';
 import { hashDownload, type DownloadHash } from './content-hash.js';
 import { fromV1Row, v1RowSchema } from './doc-rows.js';
 import { isSuccess } from './envelope.js';
@@ -20,7 +20,6 @@ const datasetsSchema = z.array(datasetSchema);
 const docPageSchema = z.looseObject({ total: z.number().optional(), docs: z.array(v1RowSchema) });
 const uploadedSchema = z.array(v1RowSchema).min(1);
 const deletedSchema = z.looseObject({ deleted: z.number() }).optional().catch(undefined);
-const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 export class V1Client implements KbClient {
   readonly api = 'v1' as const;
@@ -150,11 +149,7 @@ export class V1Client implements KbClient {
     return this.#http.callStream(
       { method: 'GET', path, timeoutMs: uploadDeadlineMs(this.#http.requestTimeoutMs, 2 ** 30), mutating: false, signal, what },
       (response, where) =>
-        hashDownload(response, where, (envelope, httpStatus) =>
-          isEmptyFileAnswer(envelope)
-            ? { ok: true, value: { sha256: EMPTY_SHA256, size: 0 } }
-            : this.#http.envelopeError({ envelope, httpStatus }, { notFound: 'doc-not-found' }, what),
-        ),
+        hashDownload(response, where, (envelope, httpStatus) => this.#http.envelopeError({ envelope, httpStatus }, { notFound: 'doc-not-found' }, what)),
     );
   }
 

@@ -200,6 +200,35 @@ describe.each(COMBOS)('%s, %s client', (profile, api) => {
     expect(await client.findKb(KB)).toMatchObject({ ok: false, kind: 'timeout', retryable: true });
   });
 
+  it('hashContent of an empty document is the hash of no bytes (v1 answers "This file is empty.")', async () => {
+    const emulator = await emulatorFor(profile);
+    const client = await connect(emulator, api);
+    const kb = await kbOf(client);
+    const file = await localFile(await tempDir(), 'empty.txt', '');
+    const uploaded = await client.upload(kb, { path: file.path, name: 'empty.txt', parserId: 'naive', size: 0 });
+    if (!uploaded.ok) throw new Error(uploaded.message);
+    expect(await client.hashContent(kb, uploaded.value.id)).toEqual({ ok: true, value: { sha256: file.sha256, size: 0 } });
+  });
+
+  it('an upload whose answer never comes is a retryable timeout flagged ambiguous', async () => {
+    const emulator = await emulatorFor(profile);
+    const client = await connect(emulator, api, { requestTimeoutMs: 300 });
+    const kb = await kbOf(client);
+    const file = await localFile(await tempDir(), 'a.txt', 'a');
+    emulator.addFault({ method: 'POST', action: { type: 'hang' } });
+    expect(await client.upload(kb, { path: file.path, name: 'a.txt', parserId: 'naive' })).toMatchObject({ ok: false, kind: 'timeout', retryable: true, ambiguous: true });
+  });
+
+  it('a caller abort during a call is kind aborted (not retryable)', async () => {
+    const emulator = await emulatorFor(profile);
+    const client = await connect(emulator, api);
+    const kb = await kbOf(client);
+    emulator.addFault({ action: { type: 'hang' } });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    expect(await client.listDocuments(kb, controller.signal)).toMatchObject({ ok: false, kind: client.capabilities.canList ? 'aborted' : 'listing-unavailable', retryable: false });
+  });
+
   it('hashContent of a missing document is doc-not-found', async () => {
     const emulator = await emulatorFor(profile);
     const client = await connect(emulator, api);
