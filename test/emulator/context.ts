@@ -7,6 +7,7 @@ import type { FormBody } from './multipart.js';
 import { isFormContentType, readForm, readRaw } from './multipart.js';
 import type { ParseSimulator } from './parse-sim.js';
 import type { Profile } from './profiles.js';
+import { floatPathsOf } from './pydantic-lite.js';
 import { pyException } from './pyrepr.js';
 import type { Store } from './store.js';
 import type { RequestLogEntry } from './types.js';
@@ -49,6 +50,8 @@ export interface EmulatorServices {
 
 export class RequestContext {
   readonly query: QueryArgs;
+  /** Paths of float literals (2.0) in the JSON body, so validation messages echo them like Python. */
+  floatPaths: Set<string> = new Set();
   private rawBody: Promise<Buffer> | undefined;
   private formBody: Promise<FormBody> | undefined;
 
@@ -104,6 +107,7 @@ export class RequestContext {
     if (raw.length === 0) return undefined;
     try {
       const value: unknown = JSON.parse(raw.toString('utf8'));
+      this.floatPaths = floatPathsOf(raw.toString('utf8'));
       if (value !== null && typeof value === 'object' && !Array.isArray(value)) this.log.fields = value as Record<string, unknown>;
       return value ?? undefined;
     } catch {
@@ -144,6 +148,7 @@ export class RequestContext {
     let value: unknown;
     try {
       value = JSON.parse(raw.toString('utf8'));
+      this.floatPaths = floatPathsOf(raw.toString('utf8'));
     } catch {
       return { ok: false, reply: serverError("<BadRequest '400: Bad Request'>") };
     }

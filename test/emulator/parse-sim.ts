@@ -65,7 +65,7 @@ export class ParseSimulator {
     this.jobs.set(doc.id, job);
     this.noteRunning(doc.kbId);
     // A task executor picks the task up shortly: progress moves off 0 (begin2parse), in both modes.
-    const dispatchAt = Math.max(1, Math.min(5, Math.floor(this.durationMs / 5)));
+    const dispatchAt = Math.max(1, Math.floor(this.durationMs / 5));
     job.timers.push(setTimeout(() => this.dispatch(doc.id), this.mode === 'manual' ? 1 : dispatchAt));
     if (this.mode === 'auto') {
       job.timers.push(setTimeout(() => this.halfway(doc.id), Math.max(dispatchAt + 1, Math.floor(this.durationMs / 2))));

@@ -22,7 +22,7 @@ async function listed(e: Emulator, ds: string, id: string): Promise<Record<strin
 
 describe('§6 parse lifecycle', () => {
   it('auto: RUNNING with progress 0 right after the call, then DONE with progress 1 and chunks', async () => {
-    const { e, ds } = await start('v1-0.27', 'auto', 60);
+    const { e, ds } = await start('v1-0.27', 'auto', 400);
     const [doc] = (await v1Upload(e, ds, [['a.txt', 'one\n\ntwo\n\nthree']])).body.data;
     expect((await call(e, 'POST', `/api/v1/datasets/${ds}/chunks`, { json: { document_ids: [doc.id] } })).body).toEqual({ code: 0 });
     expect(await listed(e, ds, doc.id)).toMatchObject({ run: 'RUNNING', progress: 0, chunk_count: 0 });

@@ -50,15 +50,27 @@ export function normalisePath(path: string): string {
   return path.replace(/\/{2,}/gu, '/');
 }
 
+/** Werkzeug ranks rules: a static segment beats a variable one at the same position. */
+function specificity(pattern: string): string {
+  return pattern
+    .split('/')
+    .map((seg) => (seg.startsWith('<') ? '0' : '1'))
+    .join('');
+}
+
 export function resolve(routes: readonly Route[], method: string, path: string): Resolution {
+  let best: { route: Route; params: Params; rank: string } | undefined;
   let pathMatched = false;
   for (const r of routes) {
     const params = matchPattern(r.pattern, path);
     if (!params) continue;
-    // HEAD is served by GET routes in Werkzeug.
-    if (r.method === method || (method === 'HEAD' && r.method === 'GET')) return { kind: 'route', route: r, params };
     pathMatched = true;
+    // HEAD is served by GET routes in Werkzeug.
+    if (r.method !== method && !(method === 'HEAD' && r.method === 'GET')) continue;
+    const rank = specificity(r.pattern);
+    if (!best || rank > best.rank) best = { route: r, params, rank };
   }
+  if (best) return { kind: 'route', route: best.route, params: best.params };
   return pathMatched ? { kind: 'method-not-allowed' } : { kind: 'not-found' };
 }
 

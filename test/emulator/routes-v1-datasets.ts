@@ -16,7 +16,14 @@ import { collate } from './store.js';
 export function v1DatasetRoutes(datasetAdmin: boolean, style: 'sdk' | 'restful'): Route[] {
   const routes = [route('GET', '/api/v1/datasets', listDatasets)];
   // GET /datasets/<id> exists from 0.25 on (it is also what `GET /datasets//documents` lands on).
-  if (style === 'restful') routes.push(route('GET', '/api/v1/datasets/<dataset_id>', getDataset));
+  if (style === 'restful') {
+    routes.push(
+      route('GET', '/api/v1/datasets/<dataset_id>', getDataset),
+      // Index deletion (graph/raptor/…): no indexes exist here; the route is kept so that routing
+      // answers like RAGFlow (e.g. `POST /datasets//documents/parse` lands on it → 405).
+      route('DELETE', '/api/v1/datasets/<dataset_id>/<index_type>', deleteIndex),
+    );
+  }
   if (datasetAdmin) {
     routes.push(
       route('POST', '/api/v1/datasets', createDataset),
@@ -291,4 +298,15 @@ async function updateDataset(ctx: RequestContext, p: Params): Promise<Reply> {
   if (typeof pc === 'object' && pc !== null && !Array.isArray(pc)) kb.parserConfig = { ...kb.parserConfig, ...(pc as Record<string, unknown>) };
   kb.updateTime = ctx.store.now();
   return getResult({ data: v1Dataset(kb, ctx.store.docsOf(kb.id), ctx.profile) });
+}
+
+const INDEX_TYPES = new Set(['graph', 'raptor', 'mindmap', 'wiki', 'skill']);
+
+function deleteIndex(ctx: RequestContext, p: Params): Reply {
+  const auth = v1Auth(ctx);
+  if (!auth.ok) return auth.reply;
+  const type = (p['index_type'] ?? '').toLowerCase();
+  if (!INDEX_TYPES.has(type)) return getErrorArgumentResult(`Invalid index type '${type}'`);
+  if (!ctx.store.kbById(p['dataset_id'] ?? '')) return getErrorDataResult('no authorization');
+  return getResult({ data: {} });
 }

@@ -6,6 +6,7 @@ import { RUN_CODE, rawDocRow, v1ListDoc, v1UploadDoc } from './doc-view.js';
 import type { Reply } from './envelopes.js';
 import { constructJsonResult, getDataErrorResult, getErrorDataResult, getJsonResult, getResult, serverError } from './envelopes.js';
 import type { UploadedFile } from './multipart.js';
+import { metadataFilter } from './metadata-filter.js';
 import { utf8Length } from './names.js';
 import { intValueError, pyInt } from './py-values.js';
 import { pyException } from './pyrepr.js';
@@ -114,7 +115,9 @@ function listSdk(ctx: RequestContext, datasetId: string): Reply {
   const to = intParam(q.get('create_time_to'), 0);
   if (typeof from === 'string') return serverError(from);
   if (typeof to === 'string') return serverError(to);
-  let docs = store.docsOf(datasetId);
+  const meta = metadataFilter(q.get('metadata_condition'), undefined, 'sdk');
+  if (!meta.ok) return getErrorDataResult(meta.message);
+  let docs = store.docsOf(datasetId).filter(meta.keep);
   if (docId) docs = docs.filter((d) => d.id === docId);
   if (name) docs = docs.filter((d) => collate(d.name) === collate(name));
   if (keywords) docs = docs.filter((d) => d.name.toLowerCase().includes(keywords.toLowerCase()));
@@ -151,6 +154,8 @@ function listRestful(ctx: RequestContext, datasetId: string): Reply {
   const runs = rawRuns.map((r) => RUN_CODE[r.toUpperCase() as keyof typeof RUN_CODE] ?? r);
   const invalidRuns = [...new Set(runs.filter((r) => !['0', '1', '2', '3', '4', '5'].includes(r)))];
   if (invalidRuns.length > 0) return getDataErrorResult(`Invalid filter run status conditions: ${invalidRuns.join(', ')}`);
+  const meta = metadataFilter(q.get('metadata_condition'), q.get('metadata'), 'restful');
+  if (!meta.ok) return getDataErrorResult(meta.message);
   const name = q.get('name');
   const docId = q.get('id');
   let idFilter: string[] | undefined;
@@ -166,7 +171,7 @@ function listRestful(ctx: RequestContext, datasetId: string): Reply {
   const to = pyInt(q.get('create_time_to') ?? '0');
   if (from === undefined) return serverError(intValueError(q.get('create_time_from') ?? ''));
   if (to === undefined) return serverError(intValueError(q.get('create_time_to') ?? ''));
-  let docs = store.docsOf(datasetId);
+  let docs = store.docsOf(datasetId).filter(meta.keep);
   if (keywords) docs = docs.filter((d) => d.name.toLowerCase().includes(keywords.toLowerCase()));
   if (idFilter) docs = docs.filter((d) => idFilter.includes(d.id));
   if (runs.length > 0) docs = docs.filter((d) => runs.includes(d.run));

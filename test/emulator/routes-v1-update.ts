@@ -6,12 +6,14 @@ import { v1Doc } from './doc-view.js';
 import type { Reply } from './envelopes.js';
 import { getDataErrorResult, getErrorDataResult, getResult, serverError } from './envelopes.js';
 import { pathSuffix, utf8Length } from './names.js';
+import { PARSER_CONFIG_SPEC, getParserConfig, updateParserConfig } from './parser-config.js';
 import { pydanticLine } from './py-values.js';
-import { pyException } from './pyrepr.js';
+import type { FloatPaths, Spec } from './pydantic-lite.js';
+import { validate } from './pydantic-lite.js';
+import { pyException, pyRepr } from './pyrepr.js';
 import type { Params, Route } from './router.js';
 import { route } from './router.js';
 import type { DocRecord } from './store.js';
-import { getParserConfig, updateParserConfig } from './parser-config.js';
 
 const PATH = '/api/v1/datasets/<dataset_id>/documents/<document_id>';
 const CHUNK_METHODS = new Set(['naive', 'manual', 'qa', 'table', 'paper', 'book', 'laws', 'presentation', 'picture', 'one', 'knowledge_graph', 'email', 'tag']);
@@ -109,52 +111,36 @@ async function updateSdk(ctx: RequestContext, p: Params): Promise<Reply> {
 // --- restful_apis (≥0.25) ------------------------------------------------------------------------
 
 /** UpdateDocumentReq (strict pydantic model, extra keys ignored): error lines in field order. */
-function validateUpdate(req: Record<string, unknown>): string[] {
+const UPDATE_FIELDS: Record<string, Spec> = {
+  name: { kind: 'str', nullable: true },
+  chunk_method: { kind: 'str', nullable: true },
+  pipeline_id: { kind: 'str', nullable: true },
+  enabled: { kind: 'int', ge: 0, le: 1, nullable: true },
+  chunk_count: { kind: 'int', ge: 0, nullable: true },
+  token_count: { kind: 'int', ge: 0, nullable: true },
+  progress: { kind: 'float', ge: 0, le: 1, nullable: true },
+  parser_config: PARSER_CONFIG_SPEC,
+  meta_fields: { kind: 'dict', nullable: true },
+};
+
+function validateUpdate(req: Record<string, unknown>, floats: FloatPaths): string[] {
   const errors: string[] = [];
-  const optStr = (key: string): void => {
+  for (const [key, spec] of Object.entries(UPDATE_FIELDS)) {
+    if (!(key in req)) continue;
+    const fieldErrors = validate(spec, req[key], key, floats);
+    errors.push(...fieldErrors);
+    if (fieldErrors.length > 0) continue;
+    // The model's after-validators.
     const v = req[key];
-    if (v !== undefined && v !== null && typeof v !== 'string') errors.push(pydanticLine(key, 'Input should be a valid string', v));
-  };
-  const optInt = (key: string, min: number, max?: number): void => {
-    const v = req[key];
-    if (v === undefined || v === null) return;
-    if (typeof v !== 'number' || !Number.isInteger(v)) errors.push(pydanticLine(key, 'Input should be a valid integer', v));
-    else if (v < min) errors.push(pydanticLine(key, `Input should be greater than or equal to ${min}`, v));
-    else if (max !== undefined && v > max) errors.push(pydanticLine(key, `Input should be less than or equal to ${max}`, v));
-  };
-  optStr('name');
-  optStr('chunk_method');
-  const method = req['chunk_method'];
-  if (typeof method === 'string' && method && !CHUNK_METHODS.has(method)) {
-    errors.push(pydanticLine('chunk_method', `\`chunk_method\` ${method} doesn't exist`, method));
-  }
-  optStr('pipeline_id');
-  optInt('enabled', 0, 1);
-  optInt('chunk_count', 0);
-  optInt('token_count', 0);
-  const progress = req['progress'];
-  if (progress !== undefined && progress !== null) {
-    if (typeof progress !== 'number') errors.push(pydanticLine('progress', 'Input should be a valid number', progress));
-    else if (progress < 0) errors.push(pydanticLine('progress', 'Input should be greater than or equal to 0', progress));
-    else if (progress > 1) errors.push(pydanticLine('progress', 'Input should be less than or equal to 1', progress));
-  }
-  const pc = req['parser_config'];
-  if (pc !== undefined && pc !== null && !isDict(pc)) {
-    errors.push(pydanticLine('parser_config', 'Input should be a valid dictionary or instance of ParserConfig', pc));
-  }
-  const meta = req['meta_fields'];
-  if (meta !== undefined && meta !== null) {
-    if (!isDict(meta)) errors.push(pydanticLine('meta_fields', 'Input should be a valid dictionary', meta));
-    else {
-      for (const v of Object.values(meta)) {
-        const scalar = (x: unknown): boolean => typeof x === 'string' || typeof x === 'number';
-        if (Array.isArray(v)) {
-          if (!v.every(scalar)) {
-            errors.push(pydanticLine('meta_fields', `The type is not supported in list: ${JSON.stringify(v)}`, meta));
-            break;
-          }
-        } else if (!scalar(v)) {
-          errors.push(pydanticLine('meta_fields', `The type is not supported: ${String(v)}`, meta));
+    if (key === 'chunk_method' && typeof v === 'string' && v && !CHUNK_METHODS.has(v)) {
+      errors.push(pydanticLine('chunk_method', `\`chunk_method\` ${v} doesn't exist`, v));
+    }
+    if (key === 'meta_fields' && isDict(v)) {
+      const scalar = (x: unknown): boolean => typeof x === 'string' || typeof x === 'number';
+      for (const item of Object.values(v)) {
+        if (Array.isArray(item) ? !item.every(scalar) : !scalar(item)) {
+          const what = Array.isArray(item) ? `The type is not supported in list: ${pyRepr(item)}` : `The type is not supported: ${pyRepr(item)}`;
+          errors.push(pydanticLine('meta_fields', what, v));
           break;
         }
       }
@@ -176,7 +162,7 @@ async function updateRestful(ctx: RequestContext, p: Params): Promise<Reply> {
   if (!kb) return getErrorDataResult("you don't own the dataset");
   const doc = ctx.store.doc(p['document_id'] ?? '');
   if (!doc || doc.kbId !== kb.id) return getErrorDataResult("the dataset doesn't own the document");
-  const invalid = validateUpdate(req);
+  const invalid = validateUpdate(req, ctx.floatPaths);
   if (invalid.length > 0) return getErrorDataResult(invalid.join('\n'), 102);
   if (typeof req['chunk_count'] === 'number' && req['chunk_count'] !== doc.chunkNum) return getErrorDataResult("can't change `chunk_count`");
   if (typeof req['token_count'] === 'number' && req['token_count'] !== doc.tokenNum) return getErrorDataResult("can't change `token_count`");
