@@ -1,5 +1,6 @@
 // Composition root: configuration → real adapters (state file, folders, watcher, RAGFlow client) → the
 // engine, for each command. Returns exit codes; only the CLI calls process.exit.
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Config } from './config/load-config.js';
 import { EXIT, type ExitCode } from './core/exit-codes.js';
@@ -43,6 +44,8 @@ export async function openEngine(config: Config, logger: Logger, options: { read
     const client = created.value;
     logger.info({ url: config.server.url, api: client.api }, 'connected to RAGFlow');
     const abort = new AbortController();
+    // Every queued request listens on this one signal: thousands of listeners are expected, not a leak.
+    setMaxListeners(0, abort.signal);
     const stopping = { value: false };
     const syncers = config.folders.map(
       (folder) =>

@@ -77,7 +77,8 @@ export class ActionRunner {
     store.put(folderKey, { ...base, intent, updatedAt: now() });
   }
 
-  private async upload(relPath: RelPath, planned: LocalFile, replaces: string | undefined): Promise<Outcome> {
+  private async upload(relPath: RelPath, planned: LocalFile, replacing: string | undefined): Promise<Outcome> {
+    let replaces = replacing;
     const { client, kb, store, folderKey, logger, now } = this.deps;
     const name = docNameFor(relPath);
     const current = await this.deps.reader.stat(this.deps.root, relPath).catch(() => undefined);
@@ -92,6 +93,19 @@ export class ActionRunner {
       const hashed = await this.deps.reader.hash(planned.absPath, this.deps.signal).catch(() => undefined);
       if (hashed === undefined) return this.fail(relPath, planned, undefined, 'file-unreadable', 'the file could not be read', true);
       local = { ...current, ...hashed.fingerprintAfter, sha256: hashed.sha256 };
+    }
+    const isReplacement = replaces !== undefined;
+    if (replaces !== undefined && store.get(folderKey, relPath)?.docName === name) {
+      // The old version holds the name: RAGFlow would call the new one `name(1).ext` (and from 0.19.1 drop
+      // its folder part), so free the name first. The intent is on disk, the entry then says "pending".
+      const failed = await this.deleteIds([replaces]);
+      if (failed) return this.fail(relPath, local, replaces, failed.kind, failed.message, false);
+      const entry = store.get(folderKey, relPath);
+      if (entry) {
+        const { docId: _d, docName: _n, ...rest } = entry;
+        store.put(folderKey, { ...rest, status: 'pending', updatedAt: now() });
+      }
+      replaces = undefined;
     }
     const result = await this.withRetries(
       () => client.upload(kb, { path: local.absPath, name, parserId: this.deps.parserId, size: local.size }, this.deps.signal),
@@ -116,10 +130,10 @@ export class ActionRunner {
     };
     store.put(folderKey, entry);
     if (after && !sameFingerprint(after, local)) logger.info({ path: relPath }, 'file changed while uploading; it will be uploaded again');
-    logger.info({ path: relPath, kb: kb.name, docId: doc.id, name: doc.name, replaced: replaces }, replaces ? 'replaced' : 'uploaded');
+    logger.info({ path: relPath, kb: kb.name, docId: doc.id, name: doc.name }, isReplacement ? 'replaced' : 'uploaded');
     if (!client.capabilities.uploadStartsParse) await this.prepareParse(doc);
     if (obsolete.length > 0) await this.deleteObsolete(relPath, obsolete);
-    return { kind: replaces ? 'replaced' : 'uploaded', relPath, docId: doc.id };
+    return { kind: isReplacement ? 'replaced' : 'uploaded', relPath, docId: doc.id };
   }
 
   /** v1: set the chunk method when it differs from the dataset's, then queue the document for a batched parse. */

@@ -1,5 +1,7 @@
 // The one queue every server request passes through: `concurrency` requests in flight and no sliding
 // one-second window holding more request starts than `requestsPerSecond`. A 429 pauses it as a whole.
+// (p-queue's own interval limit counts per window from the window's first start, which lets a window
+// that straddles two of its intervals see more starts than the cap: measured, so we gate starts here.)
 import PQueue from 'p-queue';
 import type { RequestScheduler } from './ports.js';
 
@@ -18,40 +20,80 @@ export interface PausableScheduler extends RequestScheduler {
   onIdle(): Promise<void>;
 }
 
-/** p-queue's interval cap must be a whole number: below 1 request per second we space single requests
- *  1/rps apart; above, fractional rates round down so the sliding-second bound always holds. */
+/** Slack added to every window. A request reaches the server a few ms after its slot starts (the file is
+ *  opened and the form built inside the slot), and that delay varies: without slack two requests started
+ *  1000 ms apart can arrive 990 ms apart, and the server would see one request too many in a second. */
+export const WINDOW_SLACK_MS = 40;
+
+/** Starts allowed per window: whole numbers only, so fractional rates round down (the bound always
+ *  holds); below one per second, single starts are spaced 1/rps apart. */
 export function intervalFor(requestsPerSecond: number): { intervalCap: number; interval: number } {
-  if (requestsPerSecond < 1) return { intervalCap: 1, interval: Math.ceil(1000 / requestsPerSecond) };
-  return { intervalCap: Math.floor(requestsPerSecond), interval: 1000 };
+  if (requestsPerSecond < 1) return { intervalCap: 1, interval: Math.ceil(1000 / requestsPerSecond) + WINDOW_SLACK_MS };
+  return { intervalCap: Math.floor(requestsPerSecond), interval: 1000 + WINDOW_SLACK_MS };
 }
 
-export function createRequestScheduler(limit: RateLimit): PausableScheduler {
-  const queue = new PQueue({ concurrency: limit.concurrency, ...intervalFor(limit.requestsPerSecond), strict: true });
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const realClock: Clock = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** FIFO gate: a start is granted once fewer than `cap` starts happened in the last `windowMs`. */
+export class SlidingWindowGate {
+  private readonly starts: number[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private pausedUntil = 0;
+
+  constructor(
+    private readonly cap: number,
+    private readonly windowMs: number,
+    private readonly clock: Clock = realClock,
+  ) {}
+
+  pauseFor(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + ms);
+  }
+
+  acquire(signal?: AbortSignal): Promise<void> {
+    const turn = this.chain.then(async () => {
+      for (;;) {
+        signal?.throwIfAborted();
+        const now = this.clock.now();
+        while (this.starts.length > 0 && now - (this.starts[0] ?? 0) >= this.windowMs) this.starts.shift();
+        const wait = Math.max(this.pausedUntil - now, this.starts.length < this.cap ? 0 : (this.starts[0] ?? 0) + this.windowMs - now);
+        if (wait <= 0) {
+          this.starts.push(now);
+          return;
+        }
+        await this.clock.sleep(wait);
+      }
+    });
+    this.chain = turn.catch(() => undefined);
+    return turn;
+  }
+}
+
+export function createRequestScheduler(limit: RateLimit, clock: Clock = realClock): PausableScheduler {
+  const queue = new PQueue({ concurrency: limit.concurrency });
+  const { intervalCap, interval } = intervalFor(limit.requestsPerSecond);
+  const gate = new SlidingWindowGate(intervalCap, interval, clock);
   let started = 0;
-  let resumeAt = 0;
-  let resumeTimer: NodeJS.Timeout | undefined;
   return {
     schedule<T>(request: (signal: AbortSignal | undefined) => Promise<T>, signal?: AbortSignal): Promise<T> {
       return queue.add(
-        () => {
+        async () => {
+          await gate.acquire(signal);
           started += 1;
           return request(signal);
         },
         signal ? { signal } : {},
       );
     },
-    pauseFor(ms: number) {
-      const until = Date.now() + ms;
-      if (until <= resumeAt) return;
-      resumeAt = until;
-      queue.pause();
-      if (resumeTimer) clearTimeout(resumeTimer);
-      resumeTimer = setTimeout(() => {
-        resumeTimer = undefined;
-        queue.start();
-      }, ms);
-      resumeTimer.unref();
-    },
+    pauseFor: (ms) => gate.pauseFor(ms),
     get started() {
       return started;
     },

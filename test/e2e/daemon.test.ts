@@ -3,7 +3,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProfileName } from '../emulator/index.js';
-import { eventually, expectedMirror, makeSandbox, ourDocuments, startDaemonProcess, uploads, writeTree, type DaemonProcess, type Sandbox } from './harness.js';
+import { eventually, expectedMirror, mirrorOf, makeSandbox, startDaemonProcess, uploads, writeTree, type DaemonProcess, type Sandbox } from './harness.js';
 
 const PROFILES: ProfileName[] = ['legacy-0.19', 'v1-0.27'];
 
@@ -21,7 +21,7 @@ for (const profile of PROFILES) {
       await box.cleanup();
     });
 
-    const mirrorHolds = async () => expect(ourDocuments(box.emulator, 'handbook')).toEqual(await expectedMirror(box.docs));
+    const mirrorHolds = async () => expect(await mirrorOf(box)).toEqual(await expectedMirror(box.docs));
 
     it('reconciles at start, mirrors add, change, delete and rename within 10 s each, and stops on SIGTERM', async () => {
       daemon = startDaemonProcess(box.configFile);

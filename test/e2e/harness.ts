@@ -37,7 +37,8 @@ export async function makeSandbox(options: SandboxOptions): Promise<Sandbox> {
   const emulator = await startEmulator({ profile: options.profile, apiKey: API_KEY, kbs: [kb], parse: { durationMs: options.parseMs ?? 20 } });
   const configFile = path.join(dir, 'config.json');
   const config = {
-    server: { url: emulator.url, apiKey: API_KEY, api: 'auto' },
+    // Legacy servers (≤ 0.22) also serve the v1 API, which `auto` prefers: name the legacy API to test it.
+    server: { url: emulator.url, apiKey: API_KEY, api: options.profile.startsWith('legacy') ? 'legacy' : 'auto' },
     stateFile: 'state.json',
     rateLimit: { requestsPerSecond: 50, concurrency: 4 },
     daemon: { quietWindowMs: 300, rescanIntervalMinutes: 60, drainTimeoutSeconds: 5 },
@@ -130,6 +131,35 @@ export function ourDocuments(emulator: Emulator, kb: string): Map<string, string
     if (out.has(doc.name)) throw new Error(`two documents named ${doc.name}`);
     out.set(doc.name, doc.sha256);
   }
+  return out;
+}
+
+/**
+ * What the KB mirrors, as the tool's own records say: relative path → sha256 of the stored document.
+ * Fails when a document of ours is missing, referenced twice, or not referenced at all (an orphan or a
+ * duplicate), and when a document's name is not its path although no foreign document holds that name.
+ */
+export async function mirrorOf(box: Sandbox, kb = 'handbook'): Promise<Map<string, string>> {
+  const state = JSON.parse(await readFile(box.stateFile, 'utf8')) as { folders: Record<string, { files: Record<string, { docId?: string }> }> };
+  const docs = box.emulator.documents(kb);
+  const foreignNames = new Set(docs.filter((d) => d.seeded).map((d) => d.name));
+  const referenced = new Map<string, string>();
+  const out = new Map<string, string>();
+  for (const folder of Object.values(state.folders)) {
+    for (const [relPath, entry] of Object.entries(folder.files)) {
+      if (!entry.docId) continue;
+      const doc = box.emulator.document(entry.docId);
+      if (!doc) throw new Error(`${relPath}: its document ${entry.docId} is not on the server`);
+      if (referenced.has(doc.id)) throw new Error(`${relPath} and ${referenced.get(doc.id)} share document ${doc.id}`);
+      if (doc.name !== relPath && !foreignNames.has(relPath) && Buffer.byteLength(relPath) <= 255) {
+        throw new Error(`${relPath}: document named ${doc.name}`);
+      }
+      referenced.set(doc.id, relPath);
+      out.set(relPath, doc.sha256);
+    }
+  }
+  const orphans = docs.filter((d) => !d.seeded && !referenced.has(d.id)).map((d) => d.name);
+  if (orphans.length > 0) throw new Error(`documents of ours nobody references (orphans or duplicates): ${orphans.join(', ')}`);
   return out;
 }
 

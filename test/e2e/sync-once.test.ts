@@ -3,7 +3,7 @@ import { readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProfileName } from '../emulator/index.js';
-import { expectedMirror, makeSandbox, maxPerSlidingSecond, ourDocuments, runCli, uploads, writeTree, writes, type Sandbox } from './harness.js';
+import { expectedMirror, mirrorOf, makeSandbox, maxPerSlidingSecond, runCli, uploads, writeTree, writes, type Sandbox } from './harness.js';
 
 const PROFILES: ProfileName[] = ['legacy-0.19', 'v1-0.27'];
 
@@ -35,14 +35,19 @@ for (const profile of PROFILES) {
     afterEach(async () => box.cleanup());
 
     const sync = (...extra: string[]) => runCli(['--config', box.configFile, '--sync', ...extra]);
-    const mirrorHolds = async () => expect(ourDocuments(box.emulator, 'handbook')).toEqual(await expectedMirror(box.docs, (rel) => !excluded(rel)));
+    const syncOk = async (...extra: string[]) => {
+      const result = await sync(...extra);
+      expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+      return result;
+    };
+    const mirrorHolds = async () => expect(await mirrorOf(box)).toEqual(await expectedMirror(box.docs, (rel) => !excluded(rel)));
 
     it('mirrors a tree (nested, same basename twice, Unicode, 0 bytes), leaving excluded and temp files out', async () => {
       const result = await sync();
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       await mirrorHolds();
-      const names = [...ourDocuments(box.emulator, "handbook").keys()];
+      const names = box.emulator.documents('handbook').map((d) => d.name);
       expect(names).toContain('guides/deep/nested/config.md');
       expect(names).toContain('policies/README.md');
       expect(names).toContain('Ünïcode and spaces/naïve café.txt');
@@ -57,20 +62,20 @@ for (const profile of PROFILES) {
     });
 
     it('a second --sync sends no write request, and a touched-but-unchanged file uploads nothing', async () => {
-      expect((await sync()).code).toBe(0);
+      await syncOk();
       box.emulator.clearRequests();
-      expect((await sync()).code).toBe(0);
+      await syncOk();
       expect(writes(box.emulator)).toEqual([]);
       const file = path.join(box.docs, 'guides/install.md');
       const later = new Date(Date.now() + 60_000);
       await utimes(file, later, later);
-      expect((await sync()).code).toBe(0);
+      await syncOk();
       expect(writes(box.emulator)).toEqual([]);
       await mirrorHolds();
     });
 
     it('mirrors modify, delete, rename and add exactly', async () => {
-      expect((await sync()).code).toBe(0);
+      await syncOk();
       await writeFile(path.join(box.docs, 'guides/install.md'), 'install steps, revised\n');
       await rm(path.join(box.docs, 'README.md'));
       await rename(path.join(box.docs, 'policies/README.md'), path.join(box.docs, 'policies/index.md'));
@@ -85,7 +90,7 @@ for (const profile of PROFILES) {
     });
 
     it('--dry-run prints the plan and writes nothing: no server write, state file byte-identical', async () => {
-      expect((await sync()).code).toBe(0);
+      await syncOk();
       const before = await readFile(box.stateFile);
       await writeFile(path.join(box.docs, 'guides/install.md'), 'changed\n');
       await rm(path.join(box.docs, 'empty.txt'));
@@ -103,20 +108,20 @@ for (const profile of PROFILES) {
     it('leaves foreign documents alone, even under a name the tool uses', async () => {
       box.emulator.seedDocument('handbook', { name: 'README.md', content: 'uploaded by a person in the UI' });
       box.emulator.seedDocument('handbook', { name: 'other.pdf', content: 'someone else' });
-      expect((await sync()).code).toBe(0);
+      await syncOk();
       await rm(path.join(box.docs, 'README.md'));
-      expect((await sync()).code).toBe(0);
+      await syncOk();
       const seeded = box.emulator.documents('handbook').filter((d) => d.seeded);
       expect(seeded.map((d) => d.name).sort()).toEqual(['README.md', 'other.pdf']);
       await mirrorHolds();
     });
 
     it('uploads again a document of ours deleted on the server (the folder is the source of truth)', async () => {
-      expect((await sync()).code).toBe(0);
+      await syncOk();
       const gone = box.emulator.documents('handbook').find((d) => d.name === 'empty.txt');
       expect(gone).toBeDefined();
       await deleteOnServer(box, gone!.id);
-      expect((await sync()).code).toBe(0);
+      await syncOk();
       await mirrorHolds();
     });
 
@@ -126,7 +131,7 @@ for (const profile of PROFILES) {
       await writeFile(box.configFile, JSON.stringify(config));
       await writeTree(box.docs, Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`bulk/f${i}.md`, `file ${i}\n`])));
       box.emulator.clearRequests();
-      expect((await sync()).code).toBe(0);
+      await syncOk();
       expect(box.emulator.requests.length).toBeGreaterThan(12);
       expect(maxPerSlidingSecond(box.emulator.requests)).toBeLessThanOrEqual(4);
       await mirrorHolds();

@@ -1,12 +1,12 @@
 // The request scheduler keeps every sliding second within the rate and respects concurrency.
 import { describe, expect, it } from 'vitest';
-import { createRequestScheduler, intervalFor } from '../../src/sync/request-scheduler.js';
+import { createRequestScheduler, intervalFor, WINDOW_SLACK_MS } from '../../src/sync/request-scheduler.js';
 
 describe('request scheduler', () => {
   it('maps rates onto whole-number p-queue caps without ever exceeding the rate', () => {
-    expect(intervalFor(5)).toEqual({ intervalCap: 5, interval: 1000 });
-    expect(intervalFor(2.5)).toEqual({ intervalCap: 2, interval: 1000 });
-    expect(intervalFor(0.5)).toEqual({ intervalCap: 1, interval: 2000 });
+    expect(intervalFor(5)).toEqual({ intervalCap: 5, interval: 1000 + WINDOW_SLACK_MS });
+    expect(intervalFor(2.5)).toEqual({ intervalCap: 2, interval: 1000 + WINDOW_SLACK_MS });
+    expect(intervalFor(0.5)).toEqual({ intervalCap: 1, interval: 2000 + WINDOW_SLACK_MS });
   });
 
   it('starts no more than requestsPerSecond requests in any sliding second, and at most `concurrency` at once', async () => {
@@ -27,7 +27,7 @@ describe('request scheduler', () => {
     );
     expect(maxInFlight).toBeLessThanOrEqual(3);
     starts.sort((a, b) => a - b);
-    for (let i = 10; i < starts.length; i += 1) expect(starts[i]! - starts[i - 10]!).toBeGreaterThanOrEqual(999);
+    for (let i = 10; i < starts.length; i += 1) expect(starts[i]! - starts[i - 10]!).toBeGreaterThanOrEqual(1000);
     expect(scheduler.started).toBe(25);
   });
 
