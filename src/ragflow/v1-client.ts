@@ -97,9 +97,16 @@ export class V1Client implements KbClient {
   async requestParse(kb: KbRef, ids: readonly string[], signal?: AbortSignal): Promise<Result<void>> {
     const what = 'request parse';
     let firstFailure: Result<void> | undefined;
-    // One id per call: the server stops at the first busy document and leaves the rest unqueued
-    // while answering with an error (§5.6), so a batch's outcome per id would be unknowable.
-    for (const id of uniqueIds(ids)) {
+    const wanted = uniqueIds(ids);
+    if (wanted.length > 1) {
+      // One request for the batch (the engine asks only for documents it has just uploaded, which are not
+      // busy). Only when the server answers with an error do we go id by id: it stops at the first busy
+      // document and leaves the rest unqueued (§5.6), so a failed batch's outcome per id is unknowable.
+      const answer = await this.#http.callJson({ method: 'POST', path: `${this.datasetPath(kb)}/chunks`, json: { document_ids: wanted }, mutating: true, signal, what });
+      if (!answer.ok) return answer;
+      if (isSuccess(answer.value.envelope)) return ok(undefined);
+    }
+    for (const id of wanted) {
       const json = { document_ids: [id] };
       const answer = await this.#http.callJson({ method: 'POST', path: `${this.datasetPath(kb)}/chunks`, json, mutating: true, signal, what: `${what} ${id}` });
       if (!answer.ok) return answer; // transport trouble: the next ids would fail the same way
