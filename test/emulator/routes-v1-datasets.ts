@@ -14,7 +14,9 @@ import { getParserConfig } from './parser-config.js';
 import { collate } from './store.js';
 
 export function v1DatasetRoutes(datasetAdmin: boolean, style: 'sdk' | 'restful'): Route[] {
-  const routes = [route('GET', '/api/v1/datasets', listDatasets)];
+  // Update is served whatever datasetAdmin says: RAGFlow always has it, and routing depends on it
+  // (0.24: `GET /datasets//documents` lands on `PUT /datasets/<id>` → 405).
+  const routes = [route('GET', '/api/v1/datasets', listDatasets), route('PUT', '/api/v1/datasets/<dataset_id>', updateDataset)];
   // GET /datasets/<id> exists from 0.25 on (it is also what `GET /datasets//documents` lands on).
   if (style === 'restful') {
     routes.push(
@@ -28,7 +30,6 @@ export function v1DatasetRoutes(datasetAdmin: boolean, style: 'sdk' | 'restful')
     routes.push(
       route('POST', '/api/v1/datasets', createDataset),
       route('DELETE', '/api/v1/datasets', deleteDatasets),
-      route('PUT', '/api/v1/datasets/<dataset_id>', updateDataset),
     );
   }
   return routes;

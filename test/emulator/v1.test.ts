@@ -236,3 +236,76 @@ describe('§5.5 delete documents', () => {
     expect((await call(e, 'DELETE', base, { json: { ids: [a.id] } })).body.code).toBe(102);
   });
 });
+
+describe('§2.3 empty path segments (merged slashes, Werkzeug rule ranking)', () => {
+  it('v1-0.24: GET /datasets//documents is 405 → code 100; v1-0.27: it is GET /datasets/<id> → 102, and POST …//documents/parse is 405', async () => {
+    const old = await start('v1-0.24');
+    expect((await call(old.e, 'GET', '/api/v1/datasets//documents')).body.message).toBe("<MethodNotAllowed '405: Method Not Allowed'>");
+    await old.e.close();
+    const { e } = await start('v1-0.27');
+    const r = await call(e, 'GET', '/api/v1/datasets//documents');
+    expect(r.body.code).toBe(102);
+    expect(r.body.message).toContain("lacks permission for dataset 'documents'");
+    const parse = await call(e, 'POST', '/api/v1/datasets//documents/parse', { json: { document_ids: ['x'] } });
+    expect(parse.body).toMatchObject({ code: 100, message: "<MethodNotAllowed '405: Method Not Allowed'>" });
+  });
+});
+
+describe('§5.3 parser_config (0.27 validation, update_parser_config merge)', () => {
+  it('rejects out-of-range or extra keys with pydantic lines; merges; drops raptor when the update has none', async () => {
+    const { e, ds } = await start('v1-0.27');
+    const [a] = (await v1Upload(e, ds, [['a.txt', 'a']])).body.data;
+    const path = `/api/v1/datasets/${ds}/documents/${a.id}`;
+    expect((await call(e, 'PATCH', path, { json: { parser_config: { chunk_token_num: 0 } } })).body).toEqual({
+      code: 102,
+      message: 'Field: <parser_config.chunk_token_num> - Message: <Input should be greater than or equal to 1> - Value: <0>',
+    });
+    expect((await call(e, 'PATCH', path, { json: { parser_config: { llm_id: 'x' } } })).body.message).toBe(
+      'Field: <parser_config.llm_id> - Message: <Extra inputs are not permitted> - Value: <x>',
+    );
+    expect((await call(e, 'PATCH', path, { body: '{"progress": 2.0}', contentType: 'application/json' })).body.message).toBe(
+      'Field: <progress> - Message: <Input should be less than or equal to 1> - Value: <2.0>',
+    );
+    await call(e, 'PATCH', path, { json: { parser_config: { chunk_token_num: 256 } } });
+    const doc = (await call(e, 'GET', `/api/v1/datasets/${ds}/documents?id=${a.id}`)).body.data.docs[0];
+    expect(doc.parser_config.chunk_token_num).toBe(256);
+    expect(doc.parser_config.delimiter).toBe('\n');
+    expect(doc.parser_config).not.toHaveProperty('raptor');
+  });
+});
+
+describe('§5.4 metadata filters', () => {
+  it('bad metadata_condition JSON is 102; conditions and `metadata` filter on meta_fields', async () => {
+    const { e, ds } = await start('v1-0.27');
+    e.seedDocument('kb1', { name: 'x.md', content: 'x', metaFields: { team: 'red' } });
+    e.seedDocument('kb1', { name: 'y.md', content: 'y', metaFields: { team: 'blue' } });
+    const base = `/api/v1/datasets/${ds}/documents`;
+    expect((await call(e, 'GET', `${base}?metadata_condition=${encodeURIComponent('{bad')}`)).body).toEqual({
+      code: 102,
+      message: 'metadata_condition must be valid JSON: {bad.',
+    });
+    const cond = encodeURIComponent(JSON.stringify({ conditions: [{ name: 'team', comparison_operator: 'is', value: 'red' }] }));
+    expect((await call(e, 'GET', `${base}?metadata_condition=${cond}`)).body.data.docs.map((d: { name: string }) => d.name)).toEqual(['x.md']);
+    const meta = encodeURIComponent(JSON.stringify({ team: ['blue'] }));
+    expect((await call(e, 'GET', `${base}?metadata=${meta}`)).body.data.docs.map((d: { name: string }) => d.name)).toEqual(['y.md']);
+  });
+});
+
+describe('§5.1 dataset admin (standalone / datasetAdmin)', () => {
+  it('v1-0.24: create renames duplicates, DELETE {ids:null} deletes every dataset; 0.27 needs delete_all', async () => {
+    const { e } = await start('v1-0.24', { datasetAdmin: true });
+    const made = await call(e, 'POST', '/api/v1/datasets', { json: { name: 'kb1' } });
+    expect(made.body.data.name).toBe('kb1(1)');
+    expect((await call(e, 'DELETE', '/api/v1/datasets', { json: { ids: null } })).body).toEqual({ code: 0 });
+    expect((await call(e, 'GET', '/api/v1/datasets')).body.data).toEqual([]);
+    await e.close();
+    const n = await start('v1-0.27', { datasetAdmin: true });
+    expect((await call(n.e, 'DELETE', '/api/v1/datasets', { json: {} })).body).toEqual({ code: 0, data: { success_count: 0 } });
+    expect((await call(n.e, 'DELETE', '/api/v1/datasets', { json: { delete_all: true } })).body).toEqual({ code: 0, data: { success_count: 2 } });
+  });
+
+  it('without datasetAdmin, POST /api/v1/datasets is not served (405)', async () => {
+    const { e } = await start('v1-0.27');
+    expect((await call(e, 'POST', '/api/v1/datasets', { json: { name: 'x' } })).body.message).toBe("<MethodNotAllowed '405: Method Not Allowed'>");
+  });
+});
