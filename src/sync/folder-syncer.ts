@@ -322,7 +322,7 @@ export class FolderSyncer {
     if (!fatal && !this.deps.signal?.aborted) await runner.flushParse().catch((err: unknown) => (fatal ??= err));
     await store.flush();
     for (const outcome of outcomes) addOutcome(report, outcome);
-    if (fatal) throw fatal instanceof Error ? fatal : new Error(String(fatal));
+    if (fatal) throw fatal instanceof Error ? fatal : new Error('a job failed unexpectedly', { cause: fatal });
     logger.debug({ kb: kb.name, actions: plan.actions.length }, 'plan executed');
   }
 }
