@@ -18,6 +18,7 @@ import { legacyRoutes } from './routes-legacy.js';
 import { v1DatasetRoutes } from './routes-v1-datasets.js';
 import { v1DeleteRoutes } from './routes-v1-delete.js';
 import { v1DocumentRoutes } from './routes-v1-documents.js';
+import { v1DownloadRoutes } from './routes-v1-download.js';
 import { v1ParseRoutes } from './routes-v1-parse.js';
 import { v1UpdateRoutes } from './routes-v1-update.js';
 import { EmulatorHttp } from './server.js';
@@ -33,6 +34,7 @@ function buildRoutes(services: EmulatorServices): Route[] {
     ...legacyRoutes(p.legacy, p.webDocumentGet),
     ...v1DatasetRoutes(services.datasetAdmin, p.v1Style),
     ...v1DocumentRoutes(),
+    ...v1DownloadRoutes(),
     ...v1UpdateRoutes(p),
     ...v1DeleteRoutes(p.v1Style),
     ...v1ParseRoutes(p.documentsParseRoute),

@@ -11,7 +11,7 @@ import { pyTruthy } from './py-values.js';
 import { pyException, pyRepr } from './pyrepr.js';
 import type { Params, Route } from './router.js';
 import { route } from './router.js';
-import { fileReply } from './routes-v1-documents.js';
+import { fileReply } from './routes-v1-download.js';
 import type { DocRecord } from './store.js';
 import { collate } from './store.js';
 import { storeUpload } from './uploads.js';

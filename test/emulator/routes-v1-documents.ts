@@ -1,4 +1,4 @@
-// v1 document endpoints: upload (§5.2), list (§5.4), download (§5.8).
+// v1 document endpoints: upload (§5.2) and list (§5.4).
 // sdk/doc.py behaviour (≤0.24) and restful_apis behaviour (≥0.25) side by side, chosen by profile.v1Style.
 import { v1Auth } from './auth.js';
 import type { RequestContext } from './context.js';
@@ -22,7 +22,6 @@ export function v1DocumentRoutes(): Route[] {
   return [
     route('POST', BASE, upload),
     route('GET', BASE, list),
-    route('GET', `${BASE}/<document_id>`, download),
   ];
 }
 
@@ -247,41 +246,4 @@ function paginate<T>(items: T[], page: number, size: number): T[] | undefined {
   const offset = p * size;
   if (offset < 0) return undefined;
   return items.slice(offset, offset + size);
-}
-
-// --- download ----------------------------------------------------------------------------------
-
-function download(ctx: RequestContext, p: Params): Reply {
-  const auth = v1Auth(ctx);
-  if (!auth.ok) return auth.reply;
-  const datasetId = p['dataset_id'] ?? '';
-  const documentId = p['document_id'] ?? '';
-  const restful = ctx.profile.v1Style === 'restful';
-  const kb = ctx.store.kbById(datasetId);
-  if (!kb) return restful ? getDataErrorResult('document not found') : getErrorDataResult(`You do not own the dataset ${datasetId}.`);
-  const doc = ctx.store.doc(documentId);
-  if (restful && !doc) return getDataErrorResult('document not found');
-  if (!doc || doc.kbId !== datasetId) return getErrorDataResult(`The dataset not own the document ${documentId}.`);
-  return fileReply(doc);
-}
-
-/** send_file(as_attachment=True): the stored bytes; an empty blob is "This file is empty." (§5.8). */
-export function fileReply(doc: DocRecord, contentType = 'application/octet-stream'): Reply {
-  if (doc.size === 0) return constructJsonResult(102, 'This file is empty.');
-  return {
-    kind: 'file',
-    status: 200,
-    path: doc.filePath,
-    size: doc.size,
-    headers: { 'content-type': contentType, 'content-disposition': contentDisposition(doc.name) },
-  };
-}
-
-/** Werkzeug's attachment header: ASCII fallback plus RFC 5987 filename* for non-ASCII names. */
-function contentDisposition(name: string): string {
-   
-  const ascii = /^[\x20-\x7e]*$/u.test(name);
-  if (ascii) return `attachment; filename=${name.includes(' ') || name.includes(';') ? `"${name.replaceAll('"', '\\"')}"` : name}`;
-  const fallback = name.normalize('NFKD').replace(/[^\x20-\x7e]/gu, '');
-  return `attachment; filename=${fallback}; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
