@@ -2,6 +2,7 @@
 import type { RequestContext } from './context.js';
 import type { Reply } from './envelopes.js';
 import { getJsonResult, serverError } from './envelopes.js';
+import { attributeError } from './py-values.js';
 import { pyException } from './pyrepr.js';
 
 export type AuthResult = { ok: true; tenantId: string } | { ok: false; reply: Reply };
@@ -15,7 +16,7 @@ function pySplit(s: string): string[] {
 export function legacyAuth(ctx: RequestContext): AuthResult {
   const header = ctx.header('authorization');
   if (header === undefined) {
-    return { ok: false, reply: serverError(pyException('AttributeError', "'NoneType' object has no attribute 'split'")) };
+    return { ok: false, reply: serverError(attributeError(undefined, 'split')) };
   }
   const words = pySplit(header);
   if (words.length < 2) return { ok: false, reply: serverError(pyException('IndexError', 'list index out of range')) };

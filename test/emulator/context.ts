@@ -7,6 +7,7 @@ import type { FormBody } from './multipart.js';
 import { isFormContentType, readForm, readRaw } from './multipart.js';
 import type { ParseSimulator } from './parse-sim.js';
 import type { Profile } from './profiles.js';
+import { attributeError } from './py-values.js';
 import { floatPathsOf } from './pydantic-lite.js';
 import { pyException } from './pyrepr.js';
 import type { Store } from './store.js';
@@ -127,8 +128,7 @@ export class RequestContext {
       if (value !== undefined && typeof value === 'object' && value !== null && !Array.isArray(value)) {
         return { ok: true, value: value as Record<string, unknown> };
       }
-      const type = value === undefined ? 'NoneType' : typeof value === 'string' ? 'str' : Array.isArray(value) ? 'list' : pyTypeName(value);
-      return { ok: false, reply: serverError(pyException('AttributeError', `'${type}' object has no attribute 'get'`)) };
+      return { ok: false, reply: serverError(attributeError(value, 'get')) };
     }
     if (isFormContentType(this.contentType)) {
       const form = await this.form();
@@ -157,17 +157,8 @@ export class RequestContext {
       return { ok: true, value: value as Record<string, unknown> };
     }
     if (typeof value === 'string') {
-      return { ok: false, reply: serverError(pyException('AttributeError', "'str' object has no attribute 'get'")) };
+      return { ok: false, reply: serverError(attributeError(value, 'get')) };
     }
     return { ok: false, reply: serverError(pyException('TypeError', 'JSON payload must be an object.')) };
   }
-}
-
-export function pyTypeName(value: unknown): string {
-  if (value === null || value === undefined) return 'NoneType';
-  if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
-  if (typeof value === 'string') return 'str';
-  if (Array.isArray(value)) return 'list';
-  return 'dict';
 }

@@ -3,7 +3,7 @@
 import type { RequestContext } from './context.js';
 import type { Reply } from './envelopes.js';
 import { getErrorArgumentResult } from './envelopes.js';
-import { pyInt, pydanticLine } from './py-values.js';
+import { pyInt, pyTypeName, pydanticLine } from './py-values.js';
 
 const HEX32 = /^[0-9a-f]{32}$/u;
 
@@ -78,6 +78,7 @@ export const CREATE_FIELDS = new Set([
 ]);
 
 /** The JSON body for create/delete: validate_and_parse_json_request's content-type and shape checks. */
+/** validate_and_parse_json_request's body handling: application/json only, an object (falsy → {}). */
 export async function jsonObject(ctx: RequestContext): Promise<{ ok: true; value: Record<string, unknown> } | { ok: false; reply: Reply }> {
   const mimetype = ctx.contentType.split(';')[0]?.trim() ?? '';
   if (mimetype !== 'application/json') {
@@ -93,8 +94,7 @@ export async function jsonObject(ctx: RequestContext): Promise<{ ok: true; value
   }
   if (payload === null || payload === false || payload === 0 || payload === '' || (Array.isArray(payload) && payload.length === 0)) payload = {};
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    const type = typeof payload === 'string' ? 'str' : Array.isArray(payload) ? 'list' : typeof payload === 'number' ? (Number.isInteger(payload) ? 'int' : 'float') : 'bool';
-    return { ok: false, reply: getErrorArgumentResult(`Invalid request payload: expected object, got ${type}`) };
+    return { ok: false, reply: getErrorArgumentResult(`Invalid request payload: expected object, got ${pyTypeName(payload)}`) };
   }
   ctx.log.fields = payload as Record<string, unknown>;
   return { ok: true, value: payload as Record<string, unknown> };

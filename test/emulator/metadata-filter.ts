@@ -1,5 +1,6 @@
 // Document-list metadata filters (§5.4 `metadata_condition`, 0.25+ `metadata`): parsing with RAGFlow's
 // messages, and a filter over meta_fields covering the common comparison operators.
+import { isDict } from './py-values.js';
 import type { DocRecord } from './store.js';
 
 export type MetadataFilter = { ok: true; keep: (doc: DocRecord) => boolean } | { ok: false; message: string };
@@ -66,7 +67,6 @@ function parse(raw: string | undefined): { ok: true; value: unknown } | { ok: fa
   }
 }
 
-const isDict = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const truthy = (v: unknown): boolean => (Array.isArray(v) ? v.length > 0 : isDict(v) ? Object.keys(v).length > 0 : Boolean(v));
 
 /** style 'sdk' (≤0.24): metadata_condition only; 'restful' (0.25+): also `metadata` {key: value|[values]}. */

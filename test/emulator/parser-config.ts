@@ -1,6 +1,8 @@
 // Default parser_config per chunk method, as RAGFlow's get_parser_config() returns it (what the API
 // shows for a new dataset and after a chunk-method change). Values observed from RAGFlow 0.24 / 0.27.
 
+import { isDict } from './py-values.js';
+
 type Config = Record<string, unknown>;
 type Table = Record<string, Config | null>;
 
@@ -225,9 +227,6 @@ const TABLE_027: Table = {
 
 export type ParserConfigTable = '0.24' | '0.27';
 
-function isDict(v: unknown): v is Config {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** deep_merge(default, custom): a copy of default with custom merged in, dicts recursively. */
 export function deepMerge(base: Config, custom: Config): Config {

@@ -1,6 +1,5 @@
 // Python value semantics the routes need: int() parsing, truthiness, and pydantic-style messages.
-import { pyRepr } from './pyrepr.js';
-import { pyException } from './pyrepr.js';
+import { pyException, pyRepr } from './pyrepr.js';
 
 /** int(s) for a str: surrounding blanks allowed, optional sign, digits (underscores between digits). */
 export function pyInt(s: string): number | undefined {
@@ -30,4 +29,23 @@ export function pyStrValue(v: unknown): string {
 /** One pydantic error line: `Field: <loc> - Message: <msg> - Value: <input>`. */
 export function pydanticLine(loc: string, msg: string, input: unknown): string {
   return `Field: <${loc}> - Message: <${msg}> - Value: <${pyStrValue(input)}>`;
+}
+
+/** type(value).__name__ for a JSON value (undefined = a missing body = None). */
+export function pyTypeName(value: unknown): string {
+  if (value === null || value === undefined) return 'NoneType';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  if (typeof value === 'string') return 'str';
+  if (Array.isArray(value)) return 'list';
+  return 'dict';
+}
+
+/** repr() of the AttributeError Python raises for `value.<attr>` on the wrong type. */
+export function attributeError(value: unknown, attr: string): string {
+  return pyException('AttributeError', `'${pyTypeName(value)}' object has no attribute '${attr}'`);
+}
+
+export function isDict(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

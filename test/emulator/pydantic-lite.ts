@@ -1,6 +1,6 @@
 // Just enough of pydantic v2 (strict models) to reproduce RAGFlow's validation messages:
 // `Field: <loc> - Message: <msg> - Value: <input>` lines, in field order, extra keys last.
-import { pydanticLine } from './py-values.js';
+import { isDict, pydanticLine } from './py-values.js';
 
 export type Spec =
   | { kind: 'int'; ge?: number; le?: number; nullable?: boolean }
@@ -16,9 +16,6 @@ export type Spec =
 /** Which paths held a JSON number written as a float (2.0), so the echoed value reads like Python's. */
 export type FloatPaths = ReadonlySet<string>;
 
-function isDict(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function quoteList(values: readonly string[]): string {
   const q = values.map((v) => `'${v}'`);

@@ -7,8 +7,8 @@ import { rawDocRow } from './doc-view.js';
 import type { Reply } from './envelopes.js';
 import { getDataErrorResult, getJsonResult, serverError } from './envelopes.js';
 import type { LegacySwitches } from './profiles.js';
-import { pyTruthy } from './py-values.js';
-import { pyException, pyRepr } from './pyrepr.js';
+import { attributeError, intValueError, pyInt, pyTruthy, pyTypeName } from './py-values.js';
+import { pyException } from './pyrepr.js';
 import type { Params, Route } from './router.js';
 import { route } from './router.js';
 import { fileReply } from './routes-v1-download.js';
@@ -77,9 +77,8 @@ async function upload(ctx: RequestContext): Promise<Reply> {
 function pyIntOf(value: unknown): number | string {
   if (typeof value === 'number') return Math.trunc(value);
   if (typeof value === 'boolean') return value ? 1 : 0;
-  if (typeof value === 'string' && /^\s*[+-]?\d+\s*$/u.test(value)) return Number.parseInt(value, 10);
-  if (typeof value === 'string') return pyException('ValueError', `invalid literal for int() with base 10: ${pyRepr(value)}`);
-  return pyException('TypeError', `int() argument must be a string, a bytes-like object or a real number, not '${value === null ? 'NoneType' : Array.isArray(value) ? 'list' : 'dict'}'`);
+  if (typeof value === 'string') return pyInt(value) ?? intValueError(value);
+  return pyException('TypeError', `int() argument must be a string, a bytes-like object or a real number, not '${pyTypeName(value)}'`);
 }
 
 const VALID_TASK_STATUS = new Set(['0', '1', '2', '3', '4']);
@@ -90,11 +89,11 @@ async function listKbDocs(ctx: RequestContext, legacy: LegacySwitches): Promise<
   if (!auth.ok) return auth.reply;
   const req = await ctx.jsonLoose();
   if (typeof req !== 'object' || req === null || Array.isArray(req)) {
-    return serverError(pyException('AttributeError', `'${req === undefined ? 'NoneType' : typeof req === 'string' ? 'str' : 'list'}' object has no attribute 'get'`));
+    return serverError(attributeError(req, 'get'));
   }
   const r = req as Record<string, unknown>;
   const kbName = r['kb_name'] ?? '';
-  if (typeof kbName !== 'string') return serverError(pyException('AttributeError', "object has no attribute 'strip'"));
+  if (typeof kbName !== 'string') return serverError(attributeError(kbName, 'strip'));
   const kb = ctx.store.kbByName(kbName.trim());
   if (!kb) return getDataErrorResult("Can't find this knowledgebase!");
   const page = pyIntOf(r['page'] ?? 1);
@@ -137,7 +136,7 @@ async function deleteDocuments(ctx: RequestContext, legacy: LegacySwitches): Pro
   if (!auth.ok) return auth.reply;
   const req = await ctx.jsonLoose();
   if (typeof req !== 'object' || req === null || Array.isArray(req)) {
-    return serverError(pyException('AttributeError', `'${req === undefined ? 'NoneType' : typeof req === 'string' ? 'str' : 'list'}' object has no attribute 'get'`));
+    return serverError(attributeError(req, 'get'));
   }
   const r = req as Record<string, unknown>;
   const names = Array.isArray(r['doc_names']) ? (r['doc_names'] as unknown[]).filter((n): n is string => typeof n === 'string') : [];
@@ -169,7 +168,7 @@ async function listChunks(ctx: RequestContext): Promise<Reply> {
   if (!auth.ok) return auth.reply;
   const req = await ctx.jsonLoose();
   if (typeof req !== 'object' || req === null || Array.isArray(req)) {
-    return serverError(pyException('AttributeError', `'${req === undefined ? 'NoneType' : 'str'}' object has no attribute 'keys'`));
+    return serverError(attributeError(req, 'keys'));
   }
   const r = req as Record<string, unknown>;
   let doc: DocRecord | undefined;

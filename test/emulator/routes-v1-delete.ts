@@ -2,11 +2,11 @@
 // `ids: null` or `ids: []` deletes every document of the dataset, and ids of other datasets are deleted too.
 import { v1Auth } from './auth.js';
 import type { RequestContext } from './context.js';
-import { pyTypeName } from './context.js';
 import type { Reply } from './envelopes.js';
 import { getErrorArgumentResult, getErrorDataResult, getResult, serverError } from './envelopes.js';
-import { pyTruthy, pydanticLine } from './py-values.js';
-import { pyException, pyRepr } from './pyrepr.js';
+import { jsonObject } from './dataset-validation.js';
+import { attributeError, pyTruthy, pydanticLine } from './py-values.js';
+import { pyRepr } from './pyrepr.js';
 import type { Params, Route } from './router.js';
 import { route } from './router.js';
 
@@ -38,7 +38,7 @@ async function deleteSdk(ctx: RequestContext, p: Params): Promise<Reply> {
   let ids: unknown = undefined;
   if (pyTruthy(req)) {
     if (typeof req !== 'object' || req === null || Array.isArray(req)) {
-      return serverError(pyException('AttributeError', `'${pyTypeName(req)}' object has no attribute 'get'`));
+      return serverError(attributeError(req, 'get'));
     }
     ids = (req as Record<string, unknown>)['ids'];
   }
@@ -93,26 +93,9 @@ async function deleteRestful(ctx: RequestContext, p: Params): Promise<Reply> {
   const auth = v1Auth(ctx);
   if (!auth.ok) return auth.reply;
   const datasetId = p['dataset_id'] ?? '';
-  const mimetype = ctx.contentType.split(';')[0]?.trim() ?? '';
-  if (mimetype !== 'application/json') {
-    return getErrorArgumentResult(`Unsupported content type: Expected application/json, got ${ctx.header('content-type') ?? 'None'}`);
-  }
-  const raw = await ctx.raw();
-  let payload: unknown = {};
-  if (raw.length > 0) {
-    try {
-      payload = JSON.parse(raw.toString('utf8'));
-    } catch {
-      return getErrorArgumentResult('Malformed JSON syntax: Missing commas/brackets or invalid encoding');
-    }
-  }
-  if (!pyTruthy(payload)) payload = {};
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    const type = typeof payload === 'string' ? 'str' : Array.isArray(payload) ? 'list' : typeof payload === 'number' ? (Number.isInteger(payload) ? 'int' : 'float') : 'bool';
-    return getErrorArgumentResult(`Invalid request payload: expected object, got ${type}`);
-  }
-  const req = payload as Record<string, unknown>;
-  ctx.log.fields = req;
+  const body = await jsonObject(ctx);
+  if (!body.ok) return body.reply;
+  const req = body.value;
   const errors = validateDeleteReq(req);
   if (errors.length > 0) return getErrorArgumentResult(errors.join('\n'));
   if (!ctx.store.kbById(datasetId)) return getErrorDataResult(`You don't own the dataset ${datasetId}. `);

@@ -1,14 +1,13 @@
 // v1 document update: PUT (sdk/doc.py ≤0.24; alias of PATCH from 0.25.2) and PATCH (restful ≥0.25) (§5.3).
 import { v1Auth } from './auth.js';
 import type { RequestContext } from './context.js';
-import { pyTypeName } from './context.js';
 import { v1Doc } from './doc-view.js';
 import type { Reply } from './envelopes.js';
 import { getDataErrorResult, getErrorDataResult, getResult, serverError } from './envelopes.js';
 import { pathSuffix, utf8Length } from './names.js';
 import { PARSER_CONFIG_SPEC } from './parser-config-spec.js';
 import { getParserConfig, updateParserConfig } from './parser-config.js';
-import { pydanticLine } from './py-values.js';
+import { attributeError, isDict, pydanticLine } from './py-values.js';
 import type { FloatPaths, Spec } from './pydantic-lite.js';
 import { validate } from './pydantic-lite.js';
 import { pyException, pyRepr } from './pyrepr.js';
@@ -35,9 +34,6 @@ function sameExtension(a: string, b: string): boolean {
   return pathSuffix(a.toLowerCase()) === pathSuffix(b.toLowerCase());
 }
 
-function isDict(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function resetForReparse(doc: DocRecord): void {
   doc.run = '0';
@@ -69,7 +65,7 @@ async function updateSdk(ctx: RequestContext, p: Params): Promise<Reply> {
   }
   if ('name' in req && req['name'] !== doc.name) {
     const name = req['name'];
-    if (typeof name !== 'string') return serverError(pyException('AttributeError', `'${pyTypeName(name)}' object has no attribute 'encode'`));
+    if (typeof name !== 'string') return serverError(attributeError(name, 'encode'));
     const limit = ctx.profile.nameLimit;
     if (utf8Length(name) > limit.maxBytes) return getResult({ code: 101, message: limit.rename });
     if (!sameExtension(name, doc.name)) return getResult({ code: 101, message: "The extension of file can't be changed" });
