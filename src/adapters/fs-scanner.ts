@@ -79,6 +79,7 @@ export async function scanFolder(root: string, filter: PathRules, options: ScanO
     listings.push({ relDir, entries });
   };
   let sliceStart = performance.now();
+  let examined = 0; // the clock is read every 256 entries: cheaper than once per entry
 
   pendingDirs.push('');
   for (;;) {
@@ -102,7 +103,8 @@ export async function scanFolder(root: string, filter: PathRules, options: ScanO
         if (entry.isFile()) examineFile(absRoot, relPath, files, skipped);
         else skipped.push({ relPath, reason: entry.isSymbolicLink() ? 'symlink' : 'not-regular' });
       }
-      if (performance.now() - sliceStart > sliceMs) {
+      examined += 1;
+      if ((sliceMs === 0 || examined % 256 === 0) && performance.now() - sliceStart >= sliceMs) {
         await yieldToEventLoop();
         signal?.throwIfAborted();
         sliceStart = performance.now();
@@ -135,15 +137,16 @@ export async function statFile(root: string, relPath: RelPath): Promise<LocalFil
     }
     const isLast = index === segments.length - 1;
     if (!isLast && !stats.isDirectory()) return undefined;
-    if (isLast) return stats.isFile() ? localFileOf(absRoot, relPath, stats) : undefined;
+    if (isLast) return stats.isFile() ? localFileOf(absPath, relPath, stats) : undefined;
   }
   return undefined;
 }
 
 function examineFile(absRoot: string, relPath: RelPath, files: LocalFile[], skipped: ScanSkip[]): void {
+  const absPath = underRoot(absRoot, relPath);
   let stats: Stats | undefined;
   try {
-    stats = lstatSync(underRoot(absRoot, relPath), { throwIfNoEntry: false });
+    stats = lstatSync(absPath, { throwIfNoEntry: false });
   } catch (error) {
     const errno = errnoCode(error);
     if (!GONE.has(errno ?? '')) skipped.push(withCode({ relPath, reason: 'unreadable' }, errno));
@@ -155,14 +158,14 @@ function examineFile(absRoot: string, relPath: RelPath, files: LocalFile[], skip
     return; // otherwise deleted between readdir and lstat
   }
   // The entry may have been replaced between readdir and lstat; the lstat is the truth.
-  if (stats.isFile()) files.push(localFileOf(absRoot, relPath, stats));
+  if (stats.isFile()) files.push(localFileOf(absPath, relPath, stats));
   else if (!stats.isDirectory()) skipped.push({ relPath, reason: stats.isSymbolicLink() ? 'symlink' : 'not-regular' });
 }
 
-function localFileOf(absRoot: string, relPath: RelPath, stats: Stats): LocalFile {
+function localFileOf(absPath: string, relPath: RelPath, stats: Stats): LocalFile {
   return {
     relPath,
-    absPath: underRoot(absRoot, relPath),
+    absPath,
     size: stats.size,
     mtimeMs: stats.mtimeMs,
     ctimeMs: stats.ctimeMs,

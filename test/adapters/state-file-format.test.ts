@@ -16,6 +16,7 @@ function stateWith(files: TrackedFile[]): StateData {
   const state = emptyState(OWNER);
   state.folders.set('docs', { meta: { kbName: 'Docs', kbId: 'kb-1', rootDev: 2049, rootIno: 77, lastReconcileAt: 5 }, files: new Map(files.map((file) => [file.relPath, file])) });
   state.folders.set('no-meta-yet', { files: new Map() });
+  state.folders.set('__proto__', { files: new Map([['x', trackedFile('x')]]) });
   return state;
 }
 
@@ -47,7 +48,8 @@ describe('state file format', () => {
     expect(text.startsWith(`{"version":1,"ownerId":"${OWNER}"`)).toBe(true);
     const loaded = parseStateText(text);
     expect(loaded.ownerId).toBe(OWNER);
-    expect([...loaded.folders.keys()]).toEqual(['docs', 'no-meta-yet']);
+    expect([...loaded.folders.keys()]).toEqual(['docs', 'no-meta-yet', '__proto__']);
+    expect(loaded.folders.get('__proto__')?.files.get('x')).toEqual(trackedFile('x'));
     expect(loaded.folders.get('docs')?.meta).toEqual(state.folders.get('docs')?.meta);
     expect(loaded.folders.get('no-meta-yet')?.meta).toBeUndefined();
     expect([...(loaded.folders.get('docs')?.files.values() ?? [])]).toEqual(files);
