@@ -8,7 +8,8 @@ import { nodeFolderReader } from './adapters/node-folder-reader.js';
 import { openStateStore } from './adapters/state-store.js';
 import { watchFolder } from './adapters/chokidar-watcher.js';
 import { createClient } from './ragflow/create-client.js';
-import { Daemon } from './sync/daemon.js';
+import { Daemon, type DaemonEnd } from './sync/daemon.js';
+import type { ServerHealth } from './sync/action-runner.js';
 import { FolderSyncer, type RunOptions } from './sync/folder-syncer.js';
 import type { KbClient, StateStore } from './sync/ports.js';
 import { createRequestScheduler, type PausableScheduler } from './sync/request-scheduler.js';
@@ -16,18 +17,22 @@ import { AuthRejectedError, ServerUnusableError, StateUnrecoverableError } from 
 import type { FolderReport } from './sync/sync-report.js';
 
 export interface Engine {
+  readonly config: Config;
+  readonly health: ServerHealth;
   readonly store: StateStore;
   readonly client: KbClient;
   readonly scheduler: PausableScheduler;
   readonly syncers: FolderSyncer[];
   readonly abort: AbortController;
   readonly stopping: { value: boolean };
-  close(): Promise<void>;
+  /** Closes the client, and the state store unless it is handed on (reload). */
+  close(keepStore?: boolean): Promise<void>;
 }
 
-/** Opens the state (with its lock unless read-only), connects to the server and builds one syncer per folder. */
-export async function openEngine(config: Config, logger: Logger, options: { readOnly: boolean }): Promise<Engine> {
-  const store = await openStateStore(config.stateFile, { readOnly: options.readOnly });
+/** Opens the state (with its lock unless read-only; or reuses an open one on reload), connects to the
+ *  server and builds one syncer per folder. */
+export async function openEngine(config: Config, logger: Logger, options: { readOnly: boolean; store?: StateStore }): Promise<Engine> {
+  const store = options.store ?? (await openStateStore(config.stateFile, { readOnly: options.readOnly }));
   try {
     const scheduler = createRequestScheduler(config.rateLimit);
     const created = await createClient({
@@ -43,6 +48,7 @@ export async function openEngine(config: Config, logger: Logger, options: { read
     }
     const client = created.value;
     logger.info({ url: config.server.url, api: client.api }, 'connected to RAGFlow');
+    const health: ServerHealth = { down: false };
     const abort = new AbortController();
     // Every queued request listens on this one signal: thousands of listeners are expected, not a leak.
     setMaxListeners(0, abort.signal);
@@ -58,23 +64,26 @@ export async function openEngine(config: Config, logger: Logger, options: { read
           logger: logger.child({ folder: folder.path, kb: folder.kb }),
           signal: abort.signal,
           stopping,
+          health,
           adoptUnclaimed: store.loadOutcome.kind !== 'loaded' && store.files(folder.key).length === 0,
         }),
     );
     return {
+      config,
+      health,
       store,
       client,
       scheduler,
       syncers,
       abort,
       stopping,
-      async close() {
+      async close(keepStore = false) {
         await client.close().catch(() => undefined);
-        await store.close();
+        if (!keepStore) await store.close();
       },
     };
   } catch (err) {
-    await store.close().catch(() => undefined);
+    if (!options.store) await store.close().catch(() => undefined);
     throw err;
   }
 }
@@ -114,38 +123,84 @@ export async function runSync(config: Config, logger: Logger, options: SyncComma
 }
 
 export interface DaemonHandle {
+  /** The running daemon; replaced by reload(). */
   readonly daemon: Daemon;
-  readonly engine: Engine;
+  /** Resolves when the current daemon has to end by itself (key rejected, crash). */
+  ended(): Promise<DaemonEnd>;
+  /** Re-read configuration applied: pending work is drained or re-found by the new daemon's reconcile. */
+  reload(config: Config): Promise<void>;
   stop(): Promise<void>;
 }
 
+function buildDaemon(engine: Engine, logger: Logger): Daemon {
+  const firstKb = engine.config.folders[0]?.kb ?? '';
+  return new Daemon({
+    syncers: engine.syncers,
+    store: engine.store,
+    reader: nodeFolderReader,
+    watch: watchFolder,
+    logger,
+    options: engine.config.daemon,
+    abort: engine.abort,
+    stopping: engine.stopping,
+    health: engine.health,
+    probe: () => engine.client.findKb(firstKb),
+  });
+}
+
 export async function startDaemon(config: Config, logger: Logger): Promise<DaemonHandle> {
-  const engine = await openEngine(config, logger, { readOnly: false });
+  let engine = await openEngine(config, logger, { readOnly: false });
+  let daemon: Daemon;
+  let resolveEnded: (end: DaemonEnd) => void = () => undefined;
+  const ended = new Promise<DaemonEnd>((resolve) => (resolveEnded = resolve));
+  const launch = async (next: Engine) => {
+    const candidate = buildDaemon(next, logger);
+    await candidate.start();
+    daemon = candidate;
+    void candidate.ended.then((end) => {
+      if (daemon === candidate) resolveEnded(end);
+    });
+  };
   try {
     checkStateRecoverable(engine, logger);
-    const daemon = new Daemon({
-      syncers: engine.syncers,
-      store: engine.store,
-      reader: nodeFolderReader,
-      watch: watchFolder,
-      logger,
-      options: config.daemon,
-      abort: engine.abort,
-      stopping: engine.stopping,
-    });
-    await daemon.start();
-    return {
-      daemon,
-      engine,
-      async stop() {
-        await daemon.stop();
-        await engine.close();
-      },
-    };
+    await launch(engine);
   } catch (err) {
     await engine.close().catch(() => undefined);
     throw err;
   }
+  let reloading: Promise<void> = Promise.resolve();
+  return {
+    get daemon() {
+      return daemon;
+    },
+    ended: () => ended,
+    reload(next: Config) {
+      reloading = reloading.then(async () => {
+        if (next.stateFile !== engine.config.stateFile) {
+          logger.warn({ stateFile: next.stateFile }, 'stateFile changed: restart the service to move the state; keeping the old file');
+        }
+        // The old daemon finishes what it started; hints still waiting are re-found by the new reconcile.
+        const previous = engine;
+        await daemon.stop();
+        await previous.close(true);
+        try {
+          engine = await openEngine({ ...next, stateFile: previous.config.stateFile }, logger, { readOnly: false, store: previous.store });
+          await launch(engine);
+          logger.info({ folders: next.folders.length }, 'configuration reloaded');
+        } catch (err) {
+          logger.error({ err }, 'the new configuration could not be started; going on with the previous one');
+          engine = await openEngine(previous.config, logger, { readOnly: false, store: previous.store });
+          await launch(engine);
+        }
+      });
+      return reloading.catch((err: unknown) => resolveEnded({ kind: 'crashed', error: err }));
+    },
+    async stop() {
+      await reloading.catch(() => undefined);
+      await daemon.stop();
+      await engine.close();
+    },
+  };
 }
 
 /** Maps the errors that stop a command to exit codes (the table in src/core/exit-codes.ts). */

@@ -128,7 +128,19 @@ async function syncOnce(config: Config, logger: Logger, options: { dryRun: boole
 
 async function daemon(config: Config, logger: Logger): Promise<ExitCode> {
   const handle = await startDaemon(config, logger);
-  setHangupHandler(() => logger.warn('SIGHUP received: configuration reload is not supported yet; restart the service to apply changes'));
+  setHangupHandler(() => {
+    // SIGHUP (systemctl reload): re-read the file; a broken file keeps the running configuration.
+    let next: Config;
+    try {
+      next = loadConfig(config.configFile);
+    } catch (err) {
+      const problems = err instanceof ConfigError ? err.problems : [String(err)];
+      logger.error({ problems }, 'SIGHUP: the configuration is invalid; keeping the running one');
+      return;
+    }
+    logger.info('SIGHUP: reloading the configuration');
+    void handle.reload(next);
+  });
   const signalled = new Promise<ExitCode>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'stopping: finishing in-flight requests and flushing the state');
@@ -137,7 +149,7 @@ async function daemon(config: Config, logger: Logger): Promise<ExitCode> {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
-  const ended = handle.daemon.ended.then((end): ExitCode => {
+  const ended = handle.ended().then((end): ExitCode => {
     if (end.kind === 'auth-rejected') {
       logger.fatal({ err: end.error.message }, 'the server rejected the API key; stopping rather than hammering it');
       return EXIT.authRejected;

@@ -18,7 +18,19 @@ export interface Outcome {
   readonly relPath: RelPath;
   readonly docId?: string;
   readonly error?: string;
+  /** The failure was the server's or the network's (not this file's): the daemon waits for the server. */
+  readonly serverTrouble?: boolean;
 }
+
+/** Shared by every runner of one engine: once the server has failed a job through all its retries, the
+ *  other jobs stop burning theirs, and the daemon probes the server until it answers again. */
+export interface ServerHealth {
+  down: boolean;
+  reason?: string;
+}
+
+/** Failures that say the server (or the way to it) is unwell, rather than anything about one file. */
+export const SERVER_TROUBLE = new Set<RemoteError['kind']>(['network', 'timeout', 'server', 'rate-limited']);
 
 export interface RunnerDeps {
   readonly folderKey: string;
@@ -36,6 +48,7 @@ export interface RunnerDeps {
   readonly random?: () => number;
   readonly retry?: RetryPolicy;
   readonly signal?: AbortSignal;
+  readonly health?: ServerHealth;
 }
 
 /** Kinds of failure that retrying the same bytes cannot fix. */
@@ -99,7 +112,7 @@ export class ActionRunner {
       // The old version holds the name: RAGFlow would call the new one `name(1).ext` (and from 0.19.1 drop
       // its folder part), so free the name first. The intent is on disk, the entry then says "pending".
       const failed = await this.deleteIds([replaces]);
-      if (failed) return this.fail(relPath, local, replaces, failed.kind, failed.message, false);
+      if (failed) return { ...this.fail(relPath, local, replaces, failed.kind, failed.message, false), ...this.noteTrouble(failed) };
       const entry = store.get(folderKey, relPath);
       if (entry) {
         const { docId: _d, docName: _n, ...rest } = entry;
@@ -111,7 +124,10 @@ export class ActionRunner {
       () => client.upload(kb, { path: local.absPath, name, parserId: this.deps.parserId, size: local.size }, this.deps.signal),
       (error) => this.findLostUpload(relPath, name, local.sha256 ?? '', error),
     );
-    if (!result.ok) return this.fail(relPath, local, replaces, result.kind, result.message, PERMANENT_FILE_ERRORS.has(result.kind));
+    if (!result.ok) {
+      const outcome = this.fail(relPath, local, replaces, result.kind, result.message, PERMANENT_FILE_ERRORS.has(result.kind));
+      return { ...outcome, ...this.noteTrouble(result) };
+    }
     const doc = result.value;
     const previous = store.get(folderKey, relPath);
     const obsolete = [...(previous?.obsoleteDocIds ?? []), ...(replaces && replaces !== doc.id ? [replaces] : [])];
@@ -164,7 +180,7 @@ export class ActionRunner {
       const entry = store.get(folderKey, relPath);
       if (entry) store.put(folderKey, { ...entry, lastError: failed.message, updatedAt: this.deps.now() });
       logger.warn({ path: relPath, kb: kb.name, err: failed.message }, 'delete failed; will retry on the next sync');
-      return { kind: 'failed', relPath, error: failed.message };
+      return { kind: 'failed', relPath, error: failed.message, ...this.noteTrouble(failed) };
     }
     store.remove(folderKey, relPath);
     logger.info({ path: relPath, kb: kb.name, docId: docIds.join(',') }, 'deleted');
@@ -280,6 +296,16 @@ export class ActionRunner {
         if (found !== undefined) return { ok: true, value: found };
       }
     }
+  }
+
+  /** Marks the server as down when a request failed for the server's reasons through all its retries. */
+  private noteTrouble(error: RemoteError): { serverTrouble?: true } {
+    if (!SERVER_TROUBLE.has(error.kind) || this.deps.signal?.aborted) return {};
+    if (this.deps.health && !this.deps.health.down) {
+      this.deps.health.down = true;
+      this.deps.health.reason = `${error.kind}: ${error.message}`;
+    }
+    return { serverTrouble: true };
   }
 
   private fail(relPath: RelPath, local: LocalFile, _replaces: string | undefined, kind: string, message: string, permanent: boolean): Outcome {

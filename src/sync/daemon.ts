@@ -4,7 +4,8 @@
 import type { Logger } from 'pino';
 import type { FolderSyncer } from './folder-syncer.js';
 import { ChangeBatcher, type Batch } from './change-batcher.js';
-import type { FolderReader, PathRules, StateStore } from './ports.js';
+import type { ServerHealth } from './action-runner.js';
+import type { FolderReader, PathRules, Result, StateStore } from './ports.js';
 import type { FolderReport } from './sync-report.js';
 import { AuthRejectedError } from './sync-errors.js';
 import type { ChangeHint, FolderWatcher, WatchErrorInfo } from './watch-port.js';
@@ -34,6 +35,11 @@ export interface DaemonDeps {
   readonly abort: AbortController;
   /** Set when stopping: no new action starts. */
   readonly stopping: { value: boolean };
+  /** Shared with the runners: set when the server failed a job through all its retries. */
+  readonly health: ServerHealth;
+  /** One cheap request that tells whether the server answers again (e.g. finding a KB). */
+  readonly probe: () => Promise<Result<unknown>>;
+  readonly clock?: { sleep(ms: number): Promise<void> };
 }
 
 export type DaemonEnd = { readonly kind: 'stopped' } | { readonly kind: 'auth-rejected'; readonly error: AuthRejectedError } | { readonly kind: 'crashed'; readonly error: unknown };
@@ -41,6 +47,9 @@ export type DaemonEnd = { readonly kind: 'stopped' } | { readonly kind: 'auth-re
 /** Watch-limit errors: the watcher is half blind from here on; periodic rescans must carry the folder. */
 const WATCH_LIMIT_CODES = new Set(['ENOSPC', 'EMFILE', 'ENFILE']);
 const DEGRADED_RESCAN_MS = 5 * 60_000;
+/** Probing an unreachable server: first after 1 s, doubling up to every 30 s. */
+const PROBE_FIRST_MS = 1000;
+const PROBE_MAX_MS = 30_000;
 
 interface FolderRuntime {
   readonly syncer: FolderSyncer;
@@ -55,6 +64,7 @@ interface FolderRuntime {
 export class Daemon {
   private readonly folders: FolderRuntime[] = [];
   private rootTimer: NodeJS.Timeout | undefined;
+  private probing: Promise<void> | undefined;
   private endResolve: (end: DaemonEnd) => void = () => undefined;
   /** Resolves when the daemon has to end by itself (key rejected, crash); `stop()` ends it from outside. */
   readonly ended: Promise<DaemonEnd> = new Promise((resolve) => (this.endResolve = resolve));
@@ -85,6 +95,15 @@ export class Daemon {
   /** Whether every folder has a live watcher and a healthy root (for /healthz). */
   get watching(): boolean {
     return this.folders.every((f) => f.watcher !== undefined && f.rootOk);
+  }
+
+  /** Why the daemon is not healthy, or undefined when it is (for /healthz). */
+  get unhealthyReason(): string | undefined {
+    if (this.deps.health.down) return `RAGFlow server unavailable: ${this.deps.health.reason ?? 'no answer'}`;
+    const lost = this.folders.filter((f) => !f.rootOk).map((f) => f.syncer.folder.path);
+    if (lost.length > 0) return `folder root missing or changed: ${lost.join(', ')}`;
+    if (!this.watching) return 'not watching';
+    return undefined;
   }
 
   get pendingHints(): number {
@@ -162,6 +181,7 @@ export class Daemon {
   }
 
   private logReport(report: FolderReport): void {
+    if (report.serverTrouble || this.deps.health.down) this.startProbing();
     if (report.failed.length > 0) {
       this.deps.logger.warn({ kb: report.kb, failed: report.failed.length, paths: report.failed.slice(0, 20) }, 'some files failed');
     }
@@ -177,6 +197,39 @@ export class Daemon {
       void this.track(folder, folder.syncer.reconcile()).then(() => this.armRescan(folder));
     }, every);
     folder.rescanTimer.unref();
+  }
+
+  /** The server failed through all retries: keep watching, keep the hints, and ask it (with backoff)
+   *  until it answers; then reconcile every folder, which catches up all that happened meanwhile. */
+  private startProbing(): void {
+    if (this.probing || this.deps.stopping.value) return;
+    const { logger, health } = this.deps;
+    health.down = true;
+    logger.error({ reason: health.reason }, 'RAGFlow server unavailable; watching goes on and changes are caught up when it answers');
+    const clock = this.deps.clock;
+    const sleep = (ms: number) => (clock ? clock.sleep(ms) : new Promise<void>((r) => setTimeout(r, ms).unref()));
+    this.probing = (async () => {
+      let wait = PROBE_FIRST_MS;
+      while (!this.deps.stopping.value) {
+        await sleep(wait);
+        if (this.deps.stopping.value) return;
+        const answer = await this.deps.probe().catch(() => undefined);
+        if (answer?.ok) break;
+        if (answer && !answer.ok && answer.kind === 'auth') {
+          this.endResolve({ kind: 'auth-rejected', error: new AuthRejectedError(answer) });
+          return;
+        }
+        wait = Math.min(wait * 2, PROBE_MAX_MS);
+      }
+      if (this.deps.stopping.value) return;
+      health.down = false;
+      delete health.reason;
+      logger.info('RAGFlow server answers again; catching up');
+      await Promise.all(this.folders.map((f) => this.track(f, f.syncer.reconcile())));
+    })().finally(() => {
+      this.probing = undefined;
+      if (this.deps.health.down) this.startProbing(); // the catch-up itself met the outage again
+    });
   }
 
   /** chokidar never recovers a watch whose root vanished: detect it, and rebuild once the root is back. */

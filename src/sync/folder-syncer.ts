@@ -6,7 +6,7 @@ import type { FolderConfig } from '../config/load-config.js';
 import { createPathFilter } from '../core/path-filter.js';
 import { needsHash, planSync, type Action, type Plan } from '../core/plan-sync.js';
 import type { LocalFile, RelPath, TrackedFile } from '../core/model.js';
-import { ActionRunner, fingerprintOf, type Outcome } from './action-runner.js';
+import { ActionRunner, fingerprintOf, SERVER_TROUBLE, type Outcome, type ServerHealth } from './action-runner.js';
 import type { FolderReader, KbClient, KbRef, PathRules, RemoteDoc, ScanSkip, StateStore } from './ports.js';
 import type { PausableScheduler } from './request-scheduler.js';
 import { AuthRejectedError } from './sync-errors.js';
@@ -26,6 +26,8 @@ export interface FolderSyncerDeps {
   readonly stopping?: { readonly value: boolean };
   /** The state was lost or is new: adopt unclaimed same-named documents whose content matches. */
   readonly adoptUnclaimed?: boolean;
+  /** Shared across folders: set when the server failed through all retries. */
+  readonly health?: ServerHealth;
 }
 
 export interface RunOptions {
@@ -80,6 +82,7 @@ export class FolderSyncer {
     const kb = await this.resolveKb();
     if (!kb.ok) {
       report.error = kb.message;
+      if (SERVER_TROUBLE.has(kb.kind)) this.markServerDown(report, kb.message);
       logger.error({ kb: folder.kb, err: kb.message }, 'knowledge base not available; folder skipped');
       return report;
     }
@@ -148,6 +151,14 @@ export class FolderSyncer {
       this.deps.logger.warn({ kb: kb.name, err: listed.message }, 'could not list the server’s documents; comparing with the state file only');
     }
     return undefined;
+  }
+
+  private markServerDown(report: FolderReport, reason: string): void {
+    report.serverTrouble = true;
+    if (this.deps.health && !this.deps.health.down) {
+      this.deps.health.down = true;
+      this.deps.health.reason = reason;
+    }
   }
 
   /** Full scan. A missing, unreadable or swapped (other device) root deletes nothing. */
@@ -298,6 +309,7 @@ export class FolderSyncer {
       now: this.deps.now ?? Date.now,
       sleep: this.deps.sleep ?? sleep,
       ...(this.deps.signal ? { signal: this.deps.signal } : {}),
+      ...(this.deps.health ? { health: this.deps.health } : {}),
     });
     const uploads = plan.actions.filter((a): a is Extract<Action, { kind: 'upload' }> => a.kind === 'upload');
     if (uploads.length > 0) {
@@ -312,6 +324,11 @@ export class FolderSyncer {
         jobs
           .add(async () => {
             if (fatal || this.deps.signal?.aborted || this.deps.stopping?.value) return;
+            if (this.deps.health?.down) {
+              // The server failed another job through all its retries: leave this one for the catch-up.
+              outcomes.push({ kind: 'failed', relPath: action.relPath, error: `server unavailable (${this.deps.health.reason ?? 'down'})`, serverTrouble: true });
+              return;
+            }
             outcomes.push(...(await runner.run(action)));
           })
           .catch((err: unknown) => {
@@ -349,6 +366,7 @@ function addOutcome(report: FolderReport, outcome: Outcome): void {
       break;
     case 'failed':
       report.failed.push({ relPath: outcome.relPath, error: outcome.error ?? 'failed' });
+      if (outcome.serverTrouble) report.serverTrouble = true;
       break;
     case 'recorded':
     case 'forgotten':

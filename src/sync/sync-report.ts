@@ -18,6 +18,8 @@ export interface FolderReport {
   /** The folder could not be synced at all (root missing, KB missing…). */
   error?: string;
   remoteListed?: boolean;
+  /** Some work failed because the server or the network did (not because of a file). */
+  serverTrouble?: boolean;
   plan?: readonly Action[];
   elapsedMs: number;
 }
