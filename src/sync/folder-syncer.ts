@@ -28,6 +28,21 @@ export interface FolderSyncerDeps {
   readonly adoptUnclaimed?: boolean;
   /** Shared across folders: set when the server failed through all retries. */
   readonly health?: ServerHealth;
+  /** Told whenever a run moves on (a progress display for `--sync` on a terminal). */
+  readonly onProgress?: (progress: SyncProgress) => void;
+}
+
+/** Where one run of one folder stands. Totals become known phase by phase (scan → list → hash → sync). */
+export interface SyncProgress {
+  readonly folder: string;
+  readonly phase: 'scanning' | 'listing' | 'hashing' | 'syncing' | 'done';
+  readonly filesScanned: number;
+  readonly bytesToHash: number;
+  readonly bytesHashed: number;
+  readonly actionsPlanned: number;
+  readonly actionsDone: number;
+  /** Requests the whole process has started so far (every folder shares the scheduler). */
+  readonly requests: number;
 }
 
 export interface RunOptions {
@@ -48,6 +63,8 @@ export class FolderSyncer {
   private kb: KbRef | undefined;
   private loop: Promise<unknown> = Promise.resolve();
   private warnedNoListing = false;
+  /** The current run's progress; runs are serialized, so there is one at a time. */
+  private progress: SyncProgress | undefined;
 
   constructor(private readonly deps: FolderSyncerDeps) {
     this.rules = createPathFilter({ include: deps.folder.include, exclude: deps.folder.exclude });
@@ -78,6 +95,8 @@ export class FolderSyncer {
     const now = this.deps.now ?? Date.now;
     const started = now();
     const report = emptyReport(folder);
+    this.progress = undefined;
+    this.tell({ phase: 'scanning' });
 
     const kb = await this.resolveKb();
     if (!kb.ok) {
@@ -88,8 +107,9 @@ export class FolderSyncer {
     }
 
     const snapshot = hints ? await this.snapshotPaths(hints) : await this.snapshotFolder(report);
-    if (snapshot === undefined) return finish(report, now, started);
+    if (snapshot === undefined) return this.done(report, now, started);
 
+    this.tell({ phase: 'listing', filesScanned: snapshot.files.length });
     let remote: Map<string, RemoteDoc> | undefined;
     if (options.listRemote !== false && !hints) {
       remote = await this.listRemote(kb.value);
@@ -125,11 +145,24 @@ export class FolderSyncer {
       );
     }
     report.plan = plan.actions;
-    if (options.dryRun) return finish(report, now, started);
+    if (options.dryRun) return this.done(report, now, started);
+    this.tell({ phase: 'syncing', actionsPlanned: plan.actions.length });
 
     await this.execute(plan, kb.value, report);
     if (!hints) store.setMeta(folder.key, { ...(store.meta(folder.key) ?? { kbName: folder.kb }), kbName: folder.kb, kbId: kb.value.id, ...snapshot.rootId, lastReconcileAt: now() });
+    return this.done(report, now, started);
+  }
+
+  private done(report: FolderReport, now: () => number, started: number): FolderReport {
+    this.tell({ phase: 'done' });
     return finish(report, now, started);
+  }
+
+  private tell(change: Partial<Omit<SyncProgress, 'folder' | 'requests'>>): void {
+    if (!this.deps.onProgress) return;
+    const base = this.progress ?? { folder: this.deps.folder.path, phase: 'scanning', filesScanned: 0, bytesToHash: 0, bytesHashed: 0, actionsPlanned: 0, actionsDone: 0, requests: 0 };
+    this.progress = { ...base, ...change, requests: this.deps.scheduler.started };
+    this.deps.onProgress(this.progress);
   }
 
   private async resolveKb() {
@@ -265,6 +298,8 @@ export class FolderSyncer {
     const out = new Map<RelPath, LocalFile>();
     const queue = new PQueue({ concurrency: HASH_CONCURRENCY });
     const jobs: Array<Promise<void>> = [];
+    const toHash = files.filter((file) => needsHash(file, tracked.get(file.relPath)));
+    this.tell({ phase: 'hashing', bytesToHash: toHash.reduce((sum, file) => sum + file.size, 0) });
     for (const file of files) {
       if (!needsHash(file, tracked.get(file.relPath))) {
         out.set(file.relPath, file);
@@ -275,6 +310,7 @@ export class FolderSyncer {
           try {
             const hashed = await this.deps.reader.hash(file.absPath, this.deps.signal);
             report.bytesHashed += hashed.size;
+            this.tell({ bytesHashed: report.bytesHashed });
             const before = hashed.fingerprintBefore;
             const after = hashed.fingerprintAfter;
             if (before.size !== after.size || before.mtimeMs !== after.mtimeMs) {
@@ -331,6 +367,7 @@ export class FolderSyncer {
             }
             outcomes.push(...(await runner.run(action)));
           })
+          .finally(() => this.tell({ actionsDone: (this.progress?.actionsDone ?? 0) + 1 }))
           .catch((err: unknown) => {
             fatal ??= err;
           }),
