@@ -40,6 +40,21 @@ export interface DaemonDeps {
   /** One cheap request that tells whether the server answers again (e.g. finding a KB). */
   readonly probe: () => Promise<Result<unknown>>;
   readonly clock?: { sleep(ms: number): Promise<void> };
+  /** Told about every finished run, reconcile or hint batch (metrics counters). */
+  readonly onReport?: (report: FolderReport) => void;
+}
+
+/** One folder as the daemon sees it (metrics and the status page). */
+export interface FolderWatchState {
+  readonly key: string;
+  readonly path: string;
+  readonly kb: string;
+  readonly watching: boolean;
+  readonly rootOk: boolean;
+  /** The watcher hit an inotify limit: periodic rescans carry the folder. */
+  readonly degraded: boolean;
+  /** Changed paths waiting for their quiet window. */
+  readonly pendingHints: number;
 }
 
 export type DaemonEnd = { readonly kind: 'stopped' } | { readonly kind: 'auth-rejected'; readonly error: AuthRejectedError } | { readonly kind: 'crashed'; readonly error: unknown };
@@ -104,6 +119,18 @@ export class Daemon {
     if (lost.length > 0) return `folder root missing or changed: ${lost.join(', ')}`;
     if (!this.watching) return 'not watching';
     return undefined;
+  }
+
+  get folderStates(): FolderWatchState[] {
+    return this.folders.map((f) => ({
+      key: f.syncer.folder.key,
+      path: f.syncer.folder.path,
+      kb: f.syncer.folder.kb,
+      watching: f.watcher !== undefined,
+      rootOk: f.rootOk,
+      degraded: f.degraded,
+      pendingHints: f.batcher.size,
+    }));
   }
 
   get pendingHints(): number {
@@ -181,6 +208,7 @@ export class Daemon {
   }
 
   private logReport(report: FolderReport): void {
+    this.deps.onReport?.(report);
     if (report.serverTrouble || this.deps.health.down) this.startProbing();
     if (report.failed.length > 0) {
       this.deps.logger.warn({ kb: report.kb, failed: report.failed.length, paths: report.failed.slice(0, 20) }, 'some files failed');
