@@ -60,6 +60,7 @@ const trackedFileSchema = z.object({
   status: z.enum(['synced', 'pending', 'failed']),
   lastError: z.string().exactOptional(),
   permanent: z.boolean().exactOptional(),
+  failedSha256: z.string().exactOptional(),
   failures: count.exactOptional(),
   intent: intentSchema.exactOptional(),
   obsoleteDocIds: z.array(z.string()).readonly().exactOptional(),
@@ -76,7 +77,8 @@ const folderMetaSchema = z.object({
 
 // If model.ts changes, these stop compiling until the schemas follow: a field the schema does not
 // know would be dropped on the next load.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// Mutual assignability alone would accept a schema missing an optional field, hence the key check.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? ([keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false) : false) : false;
 const trackedFileSchemaMatchesModel: Same<z.output<typeof trackedFileSchema>, TrackedFile> = true;
 const intentSchemaMatchesModel: Same<z.output<typeof intentSchema>, Intent> = true;
 const folderMetaSchemaMatchesModel: Same<z.output<typeof folderMetaSchema>, FolderMeta> = true;

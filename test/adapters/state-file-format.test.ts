@@ -37,7 +37,7 @@ describe('state file format', () => {
       trackedFile('__proto__', { docId: 'd2' }),
       trackedFile('constructor'),
       trackedFile('hasOwnProperty/toString.md'),
-      trackedFile('Über/日本語 😀.pdf', { status: 'failed', lastError: 'too large', permanent: true, failures: 3 }),
+      trackedFile('Über/日本語 😀.pdf', { status: 'failed', lastError: 'too large', permanent: true, failedSha256: 'c'.repeat(64), failures: 3 }),
       trackedFile('pending.md', { status: 'pending', intent: { kind: 'upload', name: 'pending.md', sha256: 'b'.repeat(64), startedAt: 9 } }),
       trackedFile('deleting.md', { intent: { kind: 'delete', docIds: ['x', 'y'], startedAt: 10 }, obsoleteDocIds: ['old-1'] }),
       trackedFile('old-mtime.md', { mtimeMs: -86_400_000 }), // files can predate 1970
