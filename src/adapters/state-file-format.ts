@@ -73,6 +73,7 @@ const folderMetaSchema = z.object({
   rootDev: z.number().exactOptional(),
   rootIno: z.number().exactOptional(),
   lastReconcileAt: epochMs.exactOptional(),
+  skipped: z.array(z.object({ relPath: z.string(), reason: z.string() })).readonly().exactOptional(),
 });
 
 // If model.ts changes, these stop compiling until the schemas follow: a field the schema does not

@@ -65,4 +65,14 @@ export interface FolderMeta {
   readonly rootDev?: number;
   readonly rootIno?: number;
   readonly lastReconcileAt?: number;
+  /** Files left out at the last full scan before any upload (too large, unreadable, not a regular file,
+   *  symlink), so `status` can show them and a file is logged once when it becomes skipped, not per scan. */
+  readonly skipped?: readonly SkippedFile[];
+}
+
+/** Why a file is not mirrored although the filters include it. Reasons: 'too-large', 'unreadable',
+ *  'unreadable-dir' (a folder that cannot be listed), 'not-regular' (FIFO, socket, device), 'symlink'. */
+export interface SkippedFile {
+  readonly relPath: RelPath;
+  readonly reason: string;
 }
