@@ -9,6 +9,16 @@ export const MAX_KEPT_EXTENSION_BYTES = 16;
 /** Hex digits of SHA-256(relPath) that keep two shortened names apart (32 bits). */
 const HASH_HEX_DIGITS = 8;
 
+/**
+ * What does not survive the trip as a multipart filename: undici (like browsers, per the HTML standard)
+ * sends `"`, CR and LF as `%22`, `%0D`, `%0A`; RAGFlow's Werkzeug decodes `%22` back to `"` (so a literal
+ * `%22` in a name changes too) but not the others, reads `\\` as one backslash and a trailing `\` as
+ * escaping the closing quote (the filename is then lost). Other control characters may split the part
+ * headers. Measured against the emulator (busboy, no decoding): `a"b.txt` arrived as `a%22b.txt`.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this must find
+const UNSAFE_IN_FILENAME = /["\\\u0000-\u001f\u007f]|%22/g;
+
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -17,12 +27,16 @@ const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
  * the same base name in different folders stay distinct on the server. Names over 255 bytes are cut
  * (at a character boundary) and get `~` plus 8 hex digits of SHA-256 of the full path, then the
  * extension, so RAGFlow still picks the parser by extension and distinct long paths stay distinct.
+ * Characters a multipart filename cannot carry unchanged (see UNSAFE_IN_FILENAME) become `_`, and such a
+ * name gets the same `~hash` suffix: the server then stores exactly the name we asked for, which crash
+ * recovery and state rebuilds rely on to find our documents by name.
  */
 export function docNameFor(relPath: RelPath): string {
-  const bytes = utf8.encode(relPath);
-  if (bytes.length <= MAX_DOC_NAME_BYTES) return relPath;
+  const safe = relPath.replace(UNSAFE_IN_FILENAME, '_');
+  const bytes = utf8.encode(safe);
+  if (safe === relPath && bytes.length <= MAX_DOC_NAME_BYTES) return relPath;
 
-  const extension = keptExtension(relPath);
+  const extension = keptExtension(safe);
   const suffix = '~' + createHash('sha256').update(relPath, 'utf8').digest('hex').slice(0, HASH_HEX_DIGITS) + extension;
   const budget = MAX_DOC_NAME_BYTES - utf8.encode(suffix).length;
   const stemBytes = bytes.subarray(0, bytes.length - utf8.encode(extension).length);

@@ -92,3 +92,39 @@ describe('extensionOf', () => {
     expect(extensionOf(docNameFor(long + '.md'))).not.toBe(extensionOf(docNameFor(long + '.pdf')));
   });
 });
+
+describe('docNameFor: characters a multipart filename cannot carry unchanged', () => {
+  it.each([
+    ['a double quote', 'say "hi".md', 'say _hi_', '.md'],
+    ['a newline', 'two\nlines.txt', 'two_lines', '.txt'],
+    ['a carriage return', 'cr\r.txt', 'cr_', '.txt'],
+    ['a tab and other control characters', 'tab\there\u0001\u007f.md', 'tab_here__', '.md'],
+    ['backslashes', 'back\\slash\\\\twice.txt', 'back_slash__twice', '.txt'],
+    ['a trailing backslash (no extension)', 'ends\\', 'ends_', ''],
+    ['a literal %22 (Werkzeug would decode it)', '100%22 sure.pdf', '100_ sure', '.pdf'],
+    ['unsafe characters in a folder name', 'q"uoted/dir/file.md', 'q_uoted/dir/file', '.md'],
+  ])('%s', (_label, path, stem, extension) => {
+    const name = docNameFor(path);
+    expect(name).toBe(`${stem}~${hash8(path)}${extension}`);
+    expect(name).not.toMatch(/["\\\r\n\t]|%22/);
+  });
+
+  it('keeps `%` not followed by 22, `#`, quotes and spaces as they are', () => {
+    for (const path of ["100% sure.md", '%41.txt', '#1 idea.md', "it's here.txt", 'semi;colon=x.txt', '(paren) [bracket] {brace}.md']) {
+      expect(docNameFor(path)).toBe(path);
+    }
+  });
+
+  it('keeps two paths apart that differ only in an unsafe character', () => {
+    expect(docNameFor('a"b.md')).not.toBe(docNameFor('a\nb.md'));
+    expect(docNameFor('a"b.md')).not.toBe('a_b.md');
+  });
+
+  it('shortens a long path with unsafe characters within the limit', () => {
+    const path = 'deep "quoted"/'.repeat(30) + 'file.md';
+    const name = docNameFor(path);
+    expect(bytesOf(name)).toBeLessThanOrEqual(MAX_DOC_NAME_BYTES);
+    expect(name.endsWith(`~${hash8(path)}.md`)).toBe(true);
+    expect(name).not.toContain('"');
+  });
+});
