@@ -10,7 +10,7 @@ import { watchFolder } from './adapters/chokidar-watcher.js';
 import { createClient } from './ragflow/create-client.js';
 import { Daemon, type DaemonEnd } from './sync/daemon.js';
 import type { ServerHealth } from './sync/action-runner.js';
-import { FolderSyncer, type RunOptions } from './sync/folder-syncer.js';
+import { FolderSyncer, type RunOptions, type SyncProgress } from './sync/folder-syncer.js';
 import type { KbClient, StateStore } from './sync/ports.js';
 import { createRequestScheduler, type PausableScheduler } from './sync/request-scheduler.js';
 import { AuthRejectedError, ServerUnusableError, StateUnrecoverableError } from './sync/sync-errors.js';
@@ -31,7 +31,14 @@ export interface Engine {
 
 /** Opens the state (with its lock unless read-only; or reuses an open one on reload), connects to the
  *  server and builds one syncer per folder. */
-export async function openEngine(config: Config, logger: Logger, options: { readOnly: boolean; store?: StateStore }): Promise<Engine> {
+export interface OpenEngineOptions {
+  readonly readOnly: boolean;
+  readonly store?: StateStore;
+  /** Progress of every folder's runs (the `--sync` progress line). */
+  readonly onProgress?: (progress: SyncProgress) => void;
+}
+
+export async function openEngine(config: Config, logger: Logger, options: OpenEngineOptions): Promise<Engine> {
   const store = options.store ?? (await openStateStore(config.stateFile, { readOnly: options.readOnly }));
   try {
     const scheduler = createRequestScheduler(config.rateLimit);
@@ -66,6 +73,7 @@ export async function openEngine(config: Config, logger: Logger, options: { read
           stopping,
           health,
           adoptUnclaimed: store.loadOutcome.kind !== 'loaded' && store.files(folder.key).length === 0,
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         }),
     );
     return {
@@ -104,10 +112,11 @@ function checkStateRecoverable(engine: Engine, logger: Logger): void {
 
 export interface SyncCommandOptions extends RunOptions {
   readonly onReport?: (report: FolderReport) => void;
+  readonly onProgress?: (progress: SyncProgress) => void;
 }
 
 export async function runSync(config: Config, logger: Logger, options: SyncCommandOptions): Promise<FolderReport[]> {
-  const engine = await openEngine(config, logger, { readOnly: options.dryRun ?? false });
+  const engine = await openEngine(config, logger, { readOnly: options.dryRun ?? false, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   try {
     checkStateRecoverable(engine, logger);
     const reports: FolderReport[] = [];

@@ -10,6 +10,7 @@ import { openStateStore } from '../adapters/state-store.js';
 import { folderStatus, formatPlan, formatStatus, formatSummary } from './human-output.js';
 import { totalsOf } from '../sync/sync-report.js';
 import { VERSION } from '../version.js';
+import { createProgressDisplay, type ProgressDisplay } from './progress.js';
 
 const HELP = `ragflow-sync ${VERSION}: keep RAGFlow knowledge bases an exact mirror of folders on disk
 
@@ -87,41 +88,67 @@ async function main(): Promise<ExitCode> {
   const config = loadConfig(values.config, { requireKey: command !== 'status' });
   if (command === 'status') return status(config, values.json);
 
-  const level = values['log-level'] ?? config.log.level;
+  const display = values.sync ? createProgressDisplay({ stream: process.stdout, quiet: values.quiet }) : undefined;
+  // Under a progress line, per-file info lines would bury it: only warnings, unless --log-level asks.
+  const level = values['log-level'] ?? (display?.active ? atLeastWarn(config.log.level) : config.log.level);
   const logger = createLogger({
     level,
     secret: config.server.apiKey,
-    // With --dry-run the plan is the output: logs go to stderr so stdout stays clean.
-    ...(values['dry-run'] ? { destination: pino.destination({ fd: 2, sync: true }), pretty: false } : {}),
+    ...(display?.logDestination
+      ? // A progress line is drawn: log lines are printed above it instead of tearing it.
+        { destination: display.logDestination, pretty: false }
+      : values['dry-run']
+        ? // With --dry-run the plan is the output: logs go to stderr so stdout stays clean.
+          { destination: pino.destination({ fd: 2, sync: true }), pretty: false }
+        : {}),
   });
-  if (values.sync) {
-    return syncOnce(config, logger, {
+  if (display) {
+    return syncOnce(config, logger, display, {
       dryRun: values['dry-run'],
       allowMassDelete: values['allow-mass-delete'],
       listRemote: !values['skip-listing'],
-      quiet: values.quiet,
     });
   }
   return daemon(config, logger);
 }
 
-async function syncOnce(config: Config, logger: Logger, options: { dryRun: boolean; allowMassDelete: boolean; listRemote: boolean; quiet: boolean }): Promise<ExitCode> {
+function atLeastWarn(level: string): string {
+  return ['trace', 'debug', 'info'].includes(level) ? 'warn' : level;
+}
+
+async function syncOnce(
+  config: Config,
+  logger: Logger,
+  display: ProgressDisplay,
+  options: { dryRun: boolean; allowMassDelete: boolean; listRemote: boolean },
+): Promise<ExitCode> {
   const started = Date.now();
-  const reports = await runSync(config, logger, {
-    dryRun: options.dryRun,
-    allowMassDelete: options.allowMassDelete,
-    listRemote: options.listRemote,
-    onReport: (report) => {
-      if (options.dryRun) process.stdout.write(`${formatPlan(report)}\n`);
-    },
-  });
+  let reports;
+  try {
+    reports = await runSync(config, logger, {
+      dryRun: options.dryRun,
+      allowMassDelete: options.allowMassDelete,
+      listRemote: options.listRemote,
+      onProgress: (progress) => display.update(progress),
+      onReport: (report) => {
+        if (options.dryRun) display.print(formatPlan(report));
+      },
+    });
+  } finally {
+    display.stop(); // also on errors: the terminal gets its cursor back
+  }
   const totals = totalsOf(reports);
   const elapsedMs = Date.now() - started;
   const failed = reports.flatMap((r) => r.failed.map((f) => ({ kb: r.kb, ...f })));
   for (const f of failed) logger.warn({ kb: f.kb, path: f.relPath, err: f.error }, 'failed');
-  logger.info({ ...totals, elapsedMs, dryRun: options.dryRun }, formatSummary(totals, elapsedMs, options.dryRun));
-  if (process.stdout.isTTY && !options.quiet && !options.dryRun) {
-    for (const f of failed) process.stdout.write(`  ! ${f.relPath}: ${f.error}\n`);
+  const summary = formatSummary(totals, elapsedMs, options.dryRun);
+  if (display.active) {
+    // On a terminal the summary is a plain line of its own, whatever the log level.
+    logger.debug({ ...totals, elapsedMs, dryRun: options.dryRun }, 'summary');
+    if (!options.dryRun) for (const f of failed) display.print(`  ! ${f.relPath}: ${f.error}`);
+    display.print(summary);
+  } else {
+    logger.info({ ...totals, elapsedMs, dryRun: options.dryRun }, summary);
   }
   return totals.failed > 0 || totals.folderErrors > 0 ? EXIT.someFailed : EXIT.ok;
 }
