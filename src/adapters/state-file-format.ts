@@ -74,6 +74,7 @@ const folderMetaSchema = z.object({
   rootIno: z.number().exactOptional(),
   lastReconcileAt: epochMs.exactOptional(),
   skipped: z.array(z.object({ relPath: z.string(), reason: z.string() })).readonly().exactOptional(),
+  heldDeletes: z.array(z.string()).readonly().exactOptional(),
 });
 
 // If model.ts changes, these stop compiling until the schemas follow: a field the schema does not

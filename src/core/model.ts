@@ -68,6 +68,9 @@ export interface FolderMeta {
   /** Files left out at the last full scan before any upload (too large, unreadable, not a regular file,
    *  symlink), so `status` can show them and a file is logged once when it becomes skipped, not per scan. */
   readonly skipped?: readonly SkippedFile[];
+  /** Paths whose deletion the mass-delete guard (or an unhealthy root) holds back, as of the last run
+   *  that planned them; kept so `status` can show them. Absent when nothing is held. */
+  readonly heldDeletes?: readonly RelPath[];
 }
 
 /** Why a file is not mirrored although the filters include it. Reasons: 'too-large', 'unreadable',
