@@ -219,6 +219,8 @@ export function exitCodeFor(err: unknown): ExitCode | undefined {
   if (err instanceof StateUnrecoverableError) return EXIT.stateUnrecoverable;
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'state-locked') return EXIT.stateLocked;
+  // Written by a newer ragflow-sync: left untouched, and this version cannot use it.
+  if (code === 'state-version-unsupported') return EXIT.stateUnrecoverable;
   if (code === 'config-invalid') return EXIT.config;
   return undefined;
 }
