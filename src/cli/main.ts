@@ -6,8 +6,8 @@ import { loadConfig, type Config } from '../config/load-config.js';
 import { EXIT, type ExitCode } from '../core/exit-codes.js';
 import { createLogger, scrubSecret, type Logger } from '../log.js';
 import { exitCodeFor, runSync, startDaemon } from '../app.js';
-import { openStateStore } from '../adapters/state-store.js';
-import { folderStatus, formatPlan, formatStatus, formatSummary } from './human-output.js';
+import { formatPlan, formatSummary } from './human-output.js';
+import { statusCommand } from './status-command.js';
 import { totalsOf } from '../sync/sync-report.js';
 import { VERSION } from '../version.js';
 import { createProgressDisplay, type ProgressDisplay } from './progress.js';
@@ -18,7 +18,8 @@ Usage:
   ragflow-sync --config FILE                  watch the folders and mirror changes until SIGTERM/SIGINT
   ragflow-sync --config FILE --sync           reconcile every folder once, then exit
   ragflow-sync --config FILE --sync --dry-run print the plan; change nothing (no server or state write)
-  ragflow-sync --config FILE status [--json]  show what the state file knows per folder
+  ragflow-sync --config FILE status [--json]  per folder: what the state file knows, and the parse state
+                                              of the documents when the server answers
 
 Options:
   -c, --config FILE        configuration file (JSON; see config.example.json)
@@ -86,7 +87,7 @@ async function main(): Promise<ExitCode> {
   }
 
   const config = loadConfig(values.config, { requireKey: command !== 'status' });
-  if (command === 'status') return status(config, values.json);
+  if (command === 'status') return statusCommand(config, { json: values.json, write: (text) => process.stdout.write(text) });
 
   const display = values.sync ? createProgressDisplay({ stream: process.stdout, quiet: values.quiet }) : undefined;
   // Under a progress line, per-file info lines would bury it: only warnings, unless --log-level asks.
@@ -191,17 +192,6 @@ async function daemon(config: Config, logger: Logger): Promise<ExitCode> {
   await handle.stop();
   logger.info('stopped');
   return code;
-}
-
-async function status(config: Config, json: boolean): Promise<ExitCode> {
-  const store = await openStateStore(config.stateFile, { readOnly: true });
-  try {
-    const statuses = config.folders.map((folder) => folderStatus(folder.path, folder.kb, store.files(folder.key), store.meta(folder.key)?.lastReconcileAt));
-    process.stdout.write(json ? `${JSON.stringify({ stateFile: config.stateFile, folders: statuses }, null, 2)}\n` : `${formatStatus(statuses)}\n`);
-    return statuses.some((s) => s.failed.length > 0) ? EXIT.someFailed : EXIT.ok;
-  } finally {
-    await store.close();
-  }
 }
 
 /** Runs the command line and exits the process with its code. */
