@@ -1,5 +1,6 @@
 // The configuration file's shape, defaults and meaning: the single source for validation and the JSON Schema.
 import { z } from 'zod';
+import { isLoopbackHost, parseListenAddress } from './listen-address.js';
 
 const nonEmpty = (what: string) => z.string().trim().min(1, { message: `expected ${what}` });
 
@@ -79,6 +80,34 @@ export const configSchema = z.strictObject({
       usePolling: z.boolean().default(false).describe('Poll instead of inotify (network file systems).'),
     })
     .prefault({}),
+  metrics: z
+    .strictObject({
+      listen: z
+        .string()
+        .superRefine((value, ctx) => {
+          const parsed = parseListenAddress(value);
+          if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.problem, input: value });
+        })
+        .optional()
+        .describe('Address for /healthz, /metrics (Prometheus) and the status page at /, e.g. "127.0.0.1:9464". Off when absent.'),
+      allowNonLoopback: z
+        .boolean()
+        .default(false)
+        .describe('Let metrics.listen be a non-loopback address. The endpoint has no authentication: put it behind a firewall or proxy.'),
+    })
+    .superRefine((metrics, ctx) => {
+      const parsed = metrics.listen === undefined ? undefined : parseListenAddress(metrics.listen);
+      if (parsed?.ok && !metrics.allowNonLoopback && !isLoopbackHost(parsed.value.host)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['listen'],
+          input: metrics.listen,
+          message: 'expected a loopback address such as "127.0.0.1:9464" (the endpoint has no authentication); set metrics.allowNonLoopback to true to listen there anyway',
+        });
+      }
+    })
+    .prefault({})
+    .describe('Optional loopback HTTP endpoint of the daemon: health, Prometheus metrics and a status page.'),
   log: z
     .strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
