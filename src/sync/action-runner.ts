@@ -53,6 +53,12 @@ export interface RunnerDeps {
 
 /** Kinds of failure that retrying the same bytes cannot fix. */
 const PERMANENT_FILE_ERRORS = new Set<RemoteError['kind']>(['unsupported-type', 'name-too-long', 'too-large', 'rejected']);
+/** A file that changed while it was sent is looked at this often until two looks agree (it settled)… */
+const SETTLE_LOOK_MS = 500;
+/** …for at most this many looks; then the upload counts as failed and the next sync tries again. */
+const SETTLE_LOOKS = 20;
+/** Uploads of settled bytes after a change mid-upload, before giving up for this run. */
+const MAX_RESENDS_AFTER_CHANGE = 3;
 
 export class ActionRunner {
   /** Documents uploaded by this runner that still need a parse request (v1). */
@@ -95,12 +101,7 @@ export class ActionRunner {
     const { client, kb, store, folderKey, logger, now } = this.deps;
     const name = docNameFor(relPath);
     const current = await this.deps.reader.stat(this.deps.root, relPath).catch(() => undefined);
-    if (current === undefined) {
-      // Vanished between scan and upload: the next examination of the path deletes or forgets it.
-      const entry = store.get(folderKey, relPath);
-      if (entry?.intent) store.put(folderKey, withoutIntent(entry, now()));
-      return { kind: 'skipped', relPath, error: 'vanished before upload' };
-    }
+    if (current === undefined) return this.vanished(relPath, false);
     let local = planned;
     if (!sameFingerprint(current, planned) || planned.sha256 === undefined) {
       const hashed = await this.deps.reader.hash(planned.absPath, this.deps.signal).catch(() => undefined);
@@ -120,10 +121,33 @@ export class ActionRunner {
       }
       replaces = undefined;
     }
-    const result = await this.withRetries(
-      () => client.upload(kb, { path: local.absPath, name, parserId: this.deps.parserId, size: local.size }, this.deps.signal),
-      (error) => this.findLostUpload(relPath, name, local.sha256 ?? '', error),
-    );
+    let maybeStored = false; // an attempt may have reached the server although its answer was lost
+    const send = (file: LocalFile) =>
+      this.withRetries(
+        async () => {
+          const answer = await client.upload(kb, { path: file.absPath, name, parserId: this.deps.parserId, size: file.size }, this.deps.signal);
+          if (!answer.ok && answer.ambiguous) maybeStored = true;
+          return answer;
+        },
+        (error) => this.findLostUpload(relPath, name, file.sha256 ?? '', error),
+      );
+    let result = await send(local);
+    for (let resends = 0; !result.ok && result.kind === 'file-changed' && resends < MAX_RESENDS_AFTER_CHANGE; resends += 1) {
+      // Rewritten while it was sent (undici NotReadableError, or a size that moved since hashing): sending
+      // the same path again at once would race the writer. Wait until it settles, hash the settled bytes,
+      // record them as the intent (crash recovery verifies by content), then send those.
+      logger.info({ path: relPath }, 'file changed while it was being uploaded; uploading it again once it settles');
+      const settled = await this.waitUntilSettled(relPath);
+      if (settled === 'gone') return this.vanished(relPath, maybeStored);
+      if (settled === undefined) break;
+      local = settled;
+      this.recordIntent(relPath, local);
+      await store.flush();
+      result = await send(local);
+    }
+    if (!result.ok && result.kind === 'file-unreadable' && (await this.deps.reader.stat(this.deps.root, relPath).catch(() => undefined)) === undefined) {
+      return this.vanished(relPath, maybeStored); // deleted while it waited for its turn
+    }
     if (!result.ok) {
       const outcome = this.fail(relPath, local, replaces, result.kind, result.message, PERMANENT_FILE_ERRORS.has(result.kind));
       return { ...outcome, ...this.noteTrouble(result) };
@@ -150,6 +174,46 @@ export class ActionRunner {
     if (!client.capabilities.uploadStartsParse) await this.prepareParse(doc);
     if (obsolete.length > 0) await this.deleteObsolete(relPath, obsolete);
     return { kind: isReplacement ? 'replaced' : 'uploaded', relPath, docId: doc.id };
+  }
+
+  /** The file is gone since the scan: nothing to upload, one line in the log. An entry the server never
+   *  confirmed is dropped, unless an attempt may have been stored (lost answer): then its intent stays, so
+   *  the next reconcile finds that document by name and content and removes it. An entry that names a
+   *  document stays as it is: the next look at the path deletes that document. */
+  private vanished(relPath: RelPath, maybeStored: boolean): Outcome {
+    const { store, folderKey, logger, now } = this.deps;
+    const entry = store.get(folderKey, relPath);
+    const confirmed = entry !== undefined && (entry.docId !== undefined || (entry.obsoleteDocIds?.length ?? 0) > 0);
+    if (entry && !confirmed && !maybeStored) store.remove(folderKey, relPath);
+    else if (entry?.intent && !maybeStored) store.put(folderKey, withoutIntent(entry, now()));
+    logger.info({ path: relPath }, 'file vanished before it could be uploaded; skipped');
+    return { kind: 'skipped', relPath, error: 'vanished before upload' };
+  }
+
+  /** Waits until two looks SETTLE_LOOK_MS apart see the same fingerprint, then hashes the file. 'gone' when
+   *  it disappeared meanwhile; undefined when it did not settle (or could not be read) in time. */
+  private async waitUntilSettled(relPath: RelPath): Promise<LocalFile | 'gone' | undefined> {
+    const { reader, root, signal } = this.deps;
+    let last: LocalFile | undefined;
+    for (let look = 0; look < SETTLE_LOOKS; look += 1) {
+      if (look > 0) await this.deps.sleep(SETTLE_LOOK_MS, signal);
+      if (signal?.aborted) return undefined;
+      let seen: LocalFile | undefined;
+      try {
+        seen = await reader.stat(root, relPath);
+      } catch {
+        return undefined; // cannot be examined now (EACCES…): not evidence that it is gone
+      }
+      if (seen === undefined) return 'gone';
+      if (last !== undefined && sameFingerprint(seen, last)) {
+        const hashed = await reader.hash(seen.absPath, signal).catch(() => undefined);
+        if (hashed === undefined) return undefined;
+        const stable = hashed.size === hashed.fingerprintBefore.size && sameFingerprint(hashed.fingerprintBefore, hashed.fingerprintAfter);
+        if (stable && sameFingerprint(hashed.fingerprintAfter, seen)) return { ...seen, sha256: hashed.sha256 };
+      }
+      last = seen;
+    }
+    return undefined;
   }
 
   /** v1: set the chunk method when it differs from the dataset's, then queue the document for a batched parse. */
@@ -286,6 +350,8 @@ export class ActionRunner {
       const result = await attempt();
       if (result.ok) return result;
       if (result.kind === 'auth') throw new AuthRejectedError(result);
+      // The same bytes cannot be sent again: the upload path waits for the file to settle and re-hashes.
+      if (result.kind === 'file-changed') return result;
       const delay = retryDelay(result, n, policy, this.deps.random ?? Math.random);
       if (delay === undefined || this.deps.signal?.aborted) return result;
       if (result.kind === 'rate-limited') this.deps.scheduler.pauseFor(delay);

@@ -4,13 +4,14 @@ import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { FolderConfig } from '../config/load-config.js';
 import { createPathFilter } from '../core/path-filter.js';
-import { needsHash, planSync, type Action, type Plan } from '../core/plan-sync.js';
+import { needsHash, planSync, sameFingerprint, type Action, type Plan } from '../core/plan-sync.js';
 import type { LocalFile, RelPath, TrackedFile } from '../core/model.js';
 import { ActionRunner, fingerprintOf, SERVER_TROUBLE, type Outcome, type ServerHealth } from './action-runner.js';
-import type { FolderReader, KbClient, KbRef, PathRules, RemoteDoc, ScanSkip, StateStore } from './ports.js';
+import type { FolderReader, KbClient, KbRef, PathRules, RemoteDoc, StateStore } from './ports.js';
 import type { PausableScheduler } from './request-scheduler.js';
 import { AuthRejectedError } from './sync-errors.js';
 import { emptyReport, type FolderReport } from './sync-report.js';
+import { logNewlySkipped, nextSkipped, sameSkipped, type SkipNote } from './skipped-files.js';
 
 export interface FolderSyncerDeps {
   readonly folder: FolderConfig;
@@ -106,7 +107,7 @@ export class FolderSyncer {
       return report;
     }
 
-    const snapshot = hints ? await this.snapshotPaths(hints) : await this.snapshotFolder(report);
+    const snapshot = hints ? await this.snapshotPaths(hints, report) : await this.snapshotFolder(report);
     if (snapshot === undefined) return this.done(report, now, started);
 
     this.tell({ phase: 'listing', filesScanned: snapshot.files.length });
@@ -118,11 +119,12 @@ export class FolderSyncer {
 
     const tracked = new Map(store.files(folder.key).map((e) => [e.relPath, e]));
     const local = await this.hashWhereNeeded(snapshot.files, tracked, report);
+    const scope = this.scopeWithoutUnseen(snapshot.scope, local, report.skipped);
     const plan = planSync({
       local,
       tracked,
       ...(remote ? { remote } : {}),
-      ...(snapshot.scope ? { scope: snapshot.scope } : {}),
+      ...(scope ? { scope } : {}),
       adoptUnclaimed: this.deps.adoptUnclaimed === true && remote !== undefined,
       isExcluded: (relPath) => !this.rules.includesFile(relPath) || snapshot.oversize.has(relPath),
       options: {
@@ -145,11 +147,15 @@ export class FolderSyncer {
       );
     }
     report.plan = plan.actions;
-    if (options.dryRun) return this.done(report, now, started);
+    if (options.dryRun) {
+      logNewlySkipped(logger, store.meta(folder.key)?.skipped, report.skipped, folder.maxFileSizeMB);
+      return this.done(report, now, started);
+    }
     this.tell({ phase: 'syncing', actionsPlanned: plan.actions.length });
 
     await this.execute(plan, kb.value, report);
     if (!hints) store.setMeta(folder.key, { ...(store.meta(folder.key) ?? { kbName: folder.kb }), kbName: folder.kb, kbId: kb.value.id, ...snapshot.rootId, lastReconcileAt: now() });
+    this.rememberSkipped(report.skipped, snapshot);
     return this.done(report, now, started);
   }
 
@@ -212,27 +218,44 @@ export class FolderSyncer {
       logger.error({ path: folder.path, recordedDevice: meta?.rootDev, device: scan.root.dev }, 'folder root is on another device than recorded (unmounted disk?); nothing is deleted');
       report.error = 'folder root is on another device than recorded';
     }
-    for (const skip of scan.skipped) report.skipped.push({ relPath: skip.relPath, reason: skip.reason });
+    for (const skip of scan.skipped) report.skipped.push({ relPath: skip.relPath, reason: skip.reason, ...(skip.code ? { code: skip.code } : {}) });
     const { files, oversize } = this.splitOversize(scan.files, report);
-    const scope = this.scopeWithoutUnseen(files, scan.skipped);
-    return { files, oversize, rootHealthy, rootId: rootHealthy ? { rootDev: scan.root.dev, rootIno: scan.root.ino } : {}, ...(scope ? { scope } : {}) };
+    return { files, oversize, rootHealthy, rootId: rootHealthy ? { rootDev: scan.root.dev, rootIno: scan.root.ino } : {} };
   }
 
-  /** Files that could not be read, and everything below folders that could not be listed, were not seen:
-   *  they must not count as deleted. Returns the scope without them, or undefined when all was seen. */
-  private scopeWithoutUnseen(files: readonly LocalFile[], skipped: readonly ScanSkip[]): Set<RelPath> | undefined {
-    const unseenFiles = new Set(skipped.filter((s) => s.reason === 'unreadable').map((s) => s.relPath));
+  /** Files that exist but could not be read or were still being written, and everything below folders that
+   *  could not be listed, were not seen: they must not count as deleted (a tracked file that became
+   *  unreadable keeps its document). Returns the scope without them, or undefined when all was seen. */
+  private scopeWithoutUnseen(scope: ReadonlySet<RelPath> | undefined, local: ReadonlyMap<RelPath, LocalFile>, skipped: readonly SkipNote[]): ReadonlySet<RelPath> | undefined {
+    const unseenFiles = new Set(skipped.filter((s) => s.reason === 'unreadable' || s.reason === 'changing').map((s) => s.relPath));
     const unseenDirs = skipped.filter((s) => s.reason === 'unreadable-dir').map((s) => `${s.relPath}/`);
-    if (unseenFiles.size === 0 && unseenDirs.length === 0) return undefined;
+    if (unseenFiles.size === 0 && unseenDirs.length === 0) return scope;
     const seen = (p: RelPath) => !unseenFiles.has(p) && !unseenDirs.some((d) => p.startsWith(d));
-    const scope = new Set<RelPath>();
-    for (const f of files) if (seen(f.relPath)) scope.add(f.relPath);
-    for (const e of this.deps.store.files(this.deps.folder.key)) if (seen(e.relPath)) scope.add(e.relPath);
-    return scope;
+    const out = new Set<RelPath>();
+    if (scope) {
+      for (const p of scope) if (seen(p)) out.add(p);
+      return out;
+    }
+    for (const p of local.keys()) if (seen(p)) out.add(p);
+    for (const e of this.deps.store.files(this.deps.folder.key)) if (seen(e.relPath)) out.add(e.relPath);
+    return out;
+  }
+
+  /** Remembers the skipped files for `status`, logging those newly skipped. Not when the root was another
+   *  device: that scan described a different disk. */
+  private rememberSkipped(found: readonly SkipNote[], snapshot: Snapshot): void {
+    const { store, folder, logger } = this.deps;
+    if (!snapshot.rootHealthy) return;
+    const meta = store.meta(folder.key) ?? { kbName: folder.kb };
+    logNewlySkipped(logger, meta.skipped, found, folder.maxFileSizeMB);
+    const skipped = nextSkipped(meta.skipped, { found, ...(snapshot.examined ? { examined: snapshot.examined, noRegularFile: snapshot.noRegularFile ?? new Set() } : {}) });
+    if (sameSkipped(meta.skipped, skipped)) return;
+    const { skipped: _old, ...rest } = meta;
+    store.setMeta(folder.key, skipped.length > 0 ? { ...rest, skipped } : rest);
   }
 
   /** Daemon hints: stat just these paths, plus everything tracked or present below hinted directories. */
-  private async snapshotPaths(hints: { paths: ReadonlySet<RelPath>; dirs: ReadonlySet<RelPath> }): Promise<Snapshot> {
+  private async snapshotPaths(hints: { paths: ReadonlySet<RelPath>; dirs: ReadonlySet<RelPath> }, report: FolderReport): Promise<Snapshot> {
     const { folder, reader, store } = this.deps;
     const scope = new Set<RelPath>();
     for (const p of hints.paths) if (this.rules.includesFile(p)) scope.add(p);
@@ -243,10 +266,18 @@ export class FolderSyncer {
       }
     }
     const found: LocalFile[] = [];
+    const noRegularFile = new Set<RelPath>();
     await Promise.all(
       [...scope].map(async (relPath) => {
-        const file = await reader.stat(folder.path, relPath).catch(() => undefined);
-        if (file) found.push(file);
+        try {
+          const file = await reader.stat(folder.path, relPath);
+          if (file) found.push(file);
+          else noRegularFile.add(relPath);
+        } catch (err) {
+          // EACCES/EIO on the way: the file was not seen, which is no evidence that it is gone.
+          const errno = (err as { errno?: unknown }).errno;
+          report.skipped.push({ relPath, reason: 'unreadable', ...(typeof errno === 'string' ? { code: errno } : {}) });
+        }
       }),
     );
     if (hints.dirs.size > 0) {
@@ -255,11 +286,17 @@ export class FolderSyncer {
         const scan = await reader.scan(folder.path, this.rules, this.deps.signal);
         const meta = store.meta(folder.key);
         rootHealthy = meta?.rootDev === undefined || meta.rootDev === scan.root.dev;
+        const underHint = (relPath: RelPath) => [...hints.dirs].some((dir) => dir === '' || relPath.startsWith(`${dir}/`));
         for (const file of scan.files) {
-          if ([...hints.dirs].some((dir) => dir === '' || file.relPath.startsWith(`${dir}/`)) && !scope.has(file.relPath)) {
+          if (underHint(file.relPath) && !scope.has(file.relPath)) {
             scope.add(file.relPath);
             found.push(file);
           }
+        }
+        for (const skip of scan.skipped) {
+          if (!underHint(skip.relPath)) continue;
+          scope.add(skip.relPath);
+          report.skipped.push({ relPath: skip.relPath, reason: skip.reason, ...(skip.code ? { code: skip.code } : {}) });
         }
       } catch {
         rootHealthy = false;
@@ -267,9 +304,8 @@ export class FolderSyncer {
     } else {
       rootHealthy = await this.rootLooksHealthy();
     }
-    const report = emptyReport(folder);
     const { files, oversize } = this.splitOversize(found, report);
-    return { files, oversize, rootHealthy, rootId: {}, scope };
+    return { files, oversize, rootHealthy, rootId: {}, scope, examined: scope, noRegularFile };
   }
 
   private async rootLooksHealthy(): Promise<boolean> {
@@ -289,7 +325,6 @@ export class FolderSyncer {
         report.skipped.push({ relPath: file.relPath, reason: 'too-large' });
       } else kept.push(file);
     }
-    if (oversize.size > 0) this.deps.logger.warn({ count: oversize.size, limitMB: this.deps.folder.maxFileSizeMB, paths: [...oversize].slice(0, 20) }, 'files over maxFileSizeMB skipped');
     return { files: kept, oversize };
   }
 
@@ -313,15 +348,19 @@ export class FolderSyncer {
             this.tell({ bytesHashed: report.bytesHashed });
             const before = hashed.fingerprintBefore;
             const after = hashed.fingerprintAfter;
-            if (before.size !== after.size || before.mtimeMs !== after.mtimeMs) {
+            // ctime and inode too: a `cp -p` / `rsync -t` rewrite during the read keeps size and mtime.
+            if (hashed.size !== before.size || !sameFingerprint(before, after)) {
               report.skipped.push({ relPath: file.relPath, reason: 'changing' }); // still being written: next look
+              this.deps.logger.info({ path: file.relPath }, 'file changed while it was read; left for the next look');
               return;
             }
             out.set(file.relPath, { ...file, ...fingerprintOf(after), sha256: hashed.sha256 });
           } catch (err) {
-            const code = (err as { code?: string }).code ?? 'error';
-            report.skipped.push({ relPath: file.relPath, reason: 'unreadable' });
-            this.deps.logger.warn({ path: file.relPath, code }, 'file cannot be read; skipped');
+            // HashFileError codes: 'missing' (gone since the scan: simply not there), 'not-regular' (replaced
+            // by a FIFO, socket or symlink: never read), 'unreadable' (EACCES, EIO…: logged once, kept).
+            const { code, errno } = err as { code?: unknown; errno?: unknown };
+            if (code === 'missing' || this.deps.signal?.aborted) return;
+            report.skipped.push({ relPath: file.relPath, reason: code === 'not-regular' ? 'not-regular' : 'unreadable', ...(typeof errno === 'string' ? { code: errno } : {}) });
           }
         }),
       );
@@ -387,6 +426,9 @@ interface Snapshot {
   readonly rootHealthy: boolean;
   readonly rootId: { rootDev?: number; rootIno?: number };
   readonly scope?: Set<RelPath>;
+  /** Daemon hints: the paths looked at, and those of them that hold no regular file now. */
+  readonly examined?: ReadonlySet<RelPath>;
+  readonly noRegularFile?: ReadonlySet<RelPath>;
 }
 
 function addOutcome(report: FolderReport, outcome: Outcome): void {

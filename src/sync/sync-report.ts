@@ -12,7 +12,8 @@ export interface FolderReport {
   unchanged: number;
   bytesHashed: number;
   failed: Array<{ relPath: RelPath; error: string }>;
-  skipped: Array<{ relPath: RelPath; reason: string }>;
+  /** Files left out (reasons in skipped-files.ts); `code` is the errno behind an 'unreadable'. */
+  skipped: Array<{ relPath: RelPath; reason: string; code?: string }>;
   held: RelPath[];
   heldReason?: string;
   /** The folder could not be synced at all (root missing, KB missing…). */
