@@ -1,6 +1,7 @@
 // Text for people: the --dry-run plan, the end-of-run summary line, the status table.
 import type { Action } from '../core/plan-sync.js';
-import type { TrackedFile } from '../core/model.js';
+import type { FolderMeta, TrackedFile } from '../core/model.js';
+import { describeSkip } from '../sync/skipped-files.js';
 import type { FolderReport, Totals } from '../sync/sync-report.js';
 
 export function formatPlan(report: FolderReport): string {
@@ -40,16 +41,25 @@ export interface FolderStatus {
   readonly tracked: number;
   readonly pending: number;
   readonly failed: Array<{ path: string; error: string; permanent: boolean }>;
+  /** Files left out before any upload at the last full scan (too large, unreadable, not regular, symlink). */
+  readonly skipped: Array<{ path: string; reason: string }>;
   readonly lastReconcileAt?: string;
 }
 
-export function folderStatus(folder: string, kb: string, files: readonly TrackedFile[], lastReconcileAt: number | undefined): FolderStatus {
+export function folderStatus(
+  folder: string,
+  kb: string,
+  files: readonly TrackedFile[],
+  lastReconcileAt: number | undefined,
+  meta?: Pick<FolderMeta, 'skipped'>,
+): FolderStatus {
   return {
     folder,
     kb,
     tracked: files.filter((f) => f.docId !== undefined).length,
     pending: files.filter((f) => f.status === 'pending' || f.intent !== undefined || (f.obsoleteDocIds?.length ?? 0) > 0).length,
     failed: files.filter((f) => f.status === 'failed').map((f) => ({ path: f.relPath, error: f.lastError ?? 'failed', permanent: f.permanent === true })),
+    skipped: (meta?.skipped ?? []).map((s) => ({ path: s.relPath, reason: s.reason })),
     ...(lastReconcileAt ? { lastReconcileAt: new Date(lastReconcileAt).toISOString() } : {}),
   };
 }
@@ -58,8 +68,16 @@ export function formatStatus(statuses: readonly FolderStatus[]): string {
   const lines: string[] = [];
   for (const s of statuses) {
     lines.push(`${s.folder} → ${s.kb}`);
-    lines.push(`  tracked ${s.tracked}   pending ${s.pending}   failed ${s.failed.length}   last reconcile ${s.lastReconcileAt ?? 'never'}`);
-    for (const f of s.failed) lines.push(`  ! ${f.path}: ${f.error}${f.permanent ? ' (not retried until the file changes)' : ''}`);
+    lines.push(`  tracked ${s.tracked}   pending ${s.pending}   failed ${s.failed.length}   skipped ${s.skipped.length}   last reconcile ${s.lastReconcileAt ?? 'never'}`);
+    for (const f of s.failed) lines.push(`  ! ${printable(f.path)}: ${f.error}${f.permanent ? ' (not retried until the file changes)' : ''}`);
+    // JSON.stringify shows a newline or quote in a name as an escape instead of breaking the line.
+    for (const k of s.skipped) lines.push(`  - ${printable(k.path)}: skipped, ${describeSkip(k.reason)}`);
   }
   return lines.join('\n');
+}
+
+/** A path as one line: control characters (a newline in a file name) are shown escaped. */
+function printable(path: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must not reach the terminal raw
+  return /[\u0000-\u001f\u007f]/.test(path) ? JSON.stringify(path) : path;
 }

@@ -48,7 +48,7 @@ export async function statusCommand(config: Config, options: { json: boolean; wr
 export async function collectStatus(config: Config, store: StateStore): Promise<StatusOutput> {
   const base = config.folders.map((folder) => ({
     folder,
-    status: folderStatus(folder.path, folder.kb, store.files(folder.key), store.meta(folder.key)?.lastReconcileAt),
+    status: folderStatus(folder.path, folder.kb, store.files(folder.key), store.meta(folder.key)?.lastReconcileAt, store.meta(folder.key)),
   }));
   const connected = await connect(config);
   if (!connected.client) {
