@@ -7,9 +7,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, type Emulator, type ProfileName, type RequestLogEntry } from '../emulator/index.js';
+import { docNameFor } from '../../src/core/doc-name.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CLI = path.join(ROOT, 'dist/cli.js');
+/** The built CLI; RAGFLOW_SYNC_CLI points the tests at another build (e.g. one made away from dist/). */
+export const CLI = process.env['RAGFLOW_SYNC_CLI'] ?? path.join(ROOT, 'dist/cli.js');
 export const API_KEY = 'ragflow-e2e-test-key-0123456789abcdef';
 
 export interface Sandbox {
@@ -137,7 +139,8 @@ export function ourDocuments(emulator: Emulator, kb: string): Map<string, string
 /**
  * What the KB mirrors, as the tool's own records say: relative path → sha256 of the stored document.
  * Fails when a document of ours is missing, referenced twice, or not referenced at all (an orphan or a
- * duplicate), and when a document's name is not its path although no foreign document holds that name.
+ * duplicate), and when a document's name is not the one asked for (its path, or docNameFor's shortened or
+ * made-safe form) although no foreign document holds that name.
  */
 export async function mirrorOf(box: Sandbox, kb = 'handbook'): Promise<Map<string, string>> {
   const state = JSON.parse(await readFile(box.stateFile, 'utf8')) as { folders: Record<string, { files: Record<string, { docId?: string }> }> };
@@ -151,9 +154,8 @@ export async function mirrorOf(box: Sandbox, kb = 'handbook'): Promise<Map<strin
       const doc = box.emulator.document(entry.docId);
       if (!doc) throw new Error(`${relPath}: its document ${entry.docId} is not on the server`);
       if (referenced.has(doc.id)) throw new Error(`${relPath} and ${referenced.get(doc.id)} share document ${doc.id}`);
-      if (doc.name !== relPath && !foreignNames.has(relPath) && Buffer.byteLength(relPath) <= 255) {
-        throw new Error(`${relPath}: document named ${doc.name}`);
-      }
+      const asked = docNameFor(relPath);
+      if (doc.name !== asked && !foreignNames.has(asked)) throw new Error(`${JSON.stringify(relPath)}: document named ${JSON.stringify(doc.name)}, asked for ${JSON.stringify(asked)}`);
       referenced.set(doc.id, relPath);
       out.set(relPath, doc.sha256);
     }
