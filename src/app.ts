@@ -15,6 +15,8 @@ import type { KbClient, StateStore } from './sync/ports.js';
 import { createRequestScheduler, type PausableScheduler } from './sync/request-scheduler.js';
 import { AuthRejectedError, ServerUnusableError, StateUnrecoverableError } from './sync/sync-errors.js';
 import type { FolderReport } from './sync/sync-report.js';
+import { ServiceMonitor } from './metrics/service-monitor.js';
+import { VERSION } from './version.js';
 
 export interface Engine {
   readonly config: Config;
@@ -141,7 +143,7 @@ export interface DaemonHandle {
   stop(): Promise<void>;
 }
 
-function buildDaemon(engine: Engine, logger: Logger): Daemon {
+function buildDaemon(engine: Engine, logger: Logger, onReport: (report: FolderReport) => void): Daemon {
   const firstKb = engine.config.folders[0]?.kb ?? '';
   return new Daemon({
     syncers: engine.syncers,
@@ -154,16 +156,23 @@ function buildDaemon(engine: Engine, logger: Logger): Daemon {
     stopping: engine.stopping,
     health: engine.health,
     probe: () => engine.client.findKb(firstKb),
+    onReport,
   });
 }
 
 export async function startDaemon(config: Config, logger: Logger): Promise<DaemonHandle> {
   let engine = await openEngine(config, logger, { readOnly: false });
-  let daemon: Daemon;
+  let daemon: Daemon | undefined;
   let resolveEnded: (end: DaemonEnd) => void = () => undefined;
   const ended = new Promise<DaemonEnd>((resolve) => (resolveEnded = resolve));
+  // /healthz, /metrics and the status page: one per process, reading whichever daemon is current.
+  const monitor = new ServiceMonitor({
+    logger,
+    version: VERSION,
+    current: () => daemon && { daemon, store: engine.store, scheduler: engine.scheduler, health: engine.health, folders: engine.config.folders, client: engine.client },
+  });
   const launch = async (next: Engine) => {
-    const candidate = buildDaemon(next, logger);
+    const candidate = buildDaemon(next, logger, monitor.onReport);
     await candidate.start();
     daemon = candidate;
     void candidate.ended.then((end) => {
@@ -173,14 +182,20 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
   try {
     checkStateRecoverable(engine, logger);
     await launch(engine);
+    await monitor.apply(engine.config.metrics);
   } catch (err) {
+    await monitor.close();
     await engine.close().catch(() => undefined);
     throw err;
   }
+  const current = (): Daemon => {
+    if (!daemon) throw new Error('the daemon has not started');
+    return daemon;
+  };
   let reloading: Promise<void> = Promise.resolve();
   return {
     get daemon() {
-      return daemon;
+      return current();
     },
     ended: () => ended,
     reload(next: Config) {
@@ -190,11 +205,12 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
         }
         // The old daemon finishes what it started; hints still waiting are re-found by the new reconcile.
         const previous = engine;
-        await daemon.stop();
+        await current().stop();
         await previous.close(true);
         try {
           engine = await openEngine({ ...next, stateFile: previous.config.stateFile }, logger, { readOnly: false, store: previous.store });
           await launch(engine);
+          await monitor.apply(engine.config.metrics);
           logger.info({ folders: next.folders.length }, 'configuration reloaded');
         } catch (err) {
           logger.error({ err }, 'the new configuration could not be started; going on with the previous one');
@@ -206,7 +222,8 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     },
     async stop() {
       await reloading.catch(() => undefined);
-      await daemon.stop();
+      await monitor.close();
+      await current().stop();
       await engine.close();
     },
   };
