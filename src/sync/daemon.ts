@@ -22,6 +22,9 @@ export interface DaemonOptions {
   readonly usePolling: boolean;
   /** How often the folder roots are checked for having vanished or changed device. */
   readonly rootCheckIntervalMs?: number;
+  /** Longest time between full rescans once the watcher hit an inotify limit (default 5 minutes), even
+   *  when rescanIntervalMinutes is longer or 0: rescans are then all that sees changes in unwatched folders. */
+  readonly degradedRescanMs?: number;
 }
 
 export interface DaemonDeps {
@@ -74,11 +77,14 @@ interface FolderRuntime {
   degraded: boolean;
   rescanTimer?: NodeJS.Timeout | undefined;
   busy: Promise<unknown>;
+  /** Inode of the root directory the watcher was started on: another one at the same path is not watched. */
+  watchedIno?: number | undefined;
 }
 
 export class Daemon {
   private readonly folders: FolderRuntime[] = [];
   private rootTimer: NodeJS.Timeout | undefined;
+  private checkingRoots = false;
   private probing: Promise<void> | undefined;
   private endResolve: (end: DaemonEnd) => void = () => undefined;
   /** Resolves when the daemon has to end by itself (key rejected, crash); `stop()` ends it from outside. */
@@ -102,8 +108,9 @@ export class Daemon {
     await Promise.all(this.folders.map((f) => this.startWatcher(f)));
     await Promise.all(this.folders.map((f) => this.track(f, f.syncer.reconcile())));
     for (const folder of this.folders) this.armRescan(folder);
+    // Not unref'd: with every root gone there is no watcher left, and this timer is what keeps the
+    // daemon alive to see the roots come back (it used to exit 0 silently then).
     this.rootTimer = setInterval(() => void this.checkRoots(), options.rootCheckIntervalMs ?? 5000);
-    this.rootTimer.unref();
     this.deps.logger.info({ folders: this.folders.length }, 'watching');
   }
 
@@ -159,11 +166,17 @@ export class Daemon {
   private async startWatcher(folder: FolderRuntime): Promise<void> {
     const { watch, options, logger } = this.deps;
     const root = folder.syncer.folder.path;
+    folder.watchedIno = (await this.deps.reader.rootId(root).catch(() => undefined))?.ino;
     try {
       folder.watcher = await watch(root, {
         rules: folder.syncer.rules,
         usePolling: options.usePolling,
-        onHint: (hint) => folder.batcher.add(hint),
+        onHint: (hint) => {
+          // The root itself was removed or moved away: chokidar never watches it again, even when it comes
+          // back between two root checks. Drop the watcher now; the root check rebuilds it.
+          if (hint.kind === 'dir' && hint.relPath === '') return void this.loseRoot(folder);
+          folder.batcher.add(hint);
+        },
         onError: (error) => this.onWatchError(folder, error),
       });
       folder.rootOk = true;
@@ -176,14 +189,16 @@ export class Daemon {
   private onWatchError(folder: FolderRuntime, error: WatchErrorInfo): void {
     const { logger } = this.deps;
     if (error.code && WATCH_LIMIT_CODES.has(error.code)) {
+      // chokidar emits one error per watch it could not place (hundreds): say it once, arm the rescans once
+      // (re-arming on every error would keep pushing the next rescan away while errors keep coming).
       if (!folder.degraded) {
         logger.error(
           { path: folder.syncer.folder.path, code: error.code },
           'inotify limit reached: some changes will only be seen by periodic rescans. Raise it, e.g. `sysctl fs.inotify.max_user_watches=524288` (one watch per file and directory), or set daemon.usePolling',
         );
+        folder.degraded = true;
+        this.armRescan(folder);
       }
-      folder.degraded = true;
-      this.armRescan(folder);
       return;
     }
     logger.warn({ path: folder.syncer.folder.path, code: error.code, err: error.message }, 'watcher error');
@@ -217,7 +232,8 @@ export class Daemon {
 
   private armRescan(folder: FolderRuntime): void {
     const minutes = this.deps.options.rescanIntervalMinutes;
-    const every = folder.degraded ? Math.min(DEGRADED_RESCAN_MS, minutes > 0 ? minutes * 60_000 : Infinity) : minutes * 60_000;
+    const degradedMs = this.deps.options.degradedRescanMs ?? DEGRADED_RESCAN_MS;
+    const every = folder.degraded ? Math.min(degradedMs, minutes > 0 ? minutes * 60_000 : Infinity) : minutes * 60_000;
     if (folder.rescanTimer) clearTimeout(folder.rescanTimer);
     if (!(every > 0) || every === Infinity) return;
     folder.rescanTimer = setTimeout(() => {
@@ -262,24 +278,38 @@ export class Daemon {
 
   /** chokidar never recovers a watch whose root vanished: detect it, and rebuild once the root is back. */
   private async checkRoots(): Promise<void> {
-    const { reader, store, logger } = this.deps;
-    for (const folder of this.folders) {
-      if (this.deps.stopping.value) return;
-      const root = folder.syncer.folder.path;
-      const id = await reader.rootId(root).catch(() => undefined);
-      const recorded = store.meta(folder.syncer.folder.key)?.rootDev;
-      const ok = id !== undefined && (recorded === undefined || recorded === id.dev);
-      if (!ok && folder.rootOk) {
-        folder.rootOk = false;
-        logger.error({ path: root }, 'folder root vanished or changed device; nothing is deleted until it is back');
-        await folder.watcher?.close().catch(() => undefined);
-        folder.watcher = undefined;
-        folder.batcher.close();
-      } else if (ok && !folder.rootOk) {
-        logger.info({ path: root }, 'folder root is back; rebuilding the watcher and reconciling');
-        await this.startWatcher(folder);
-        if (folder.rootOk) await this.track(folder, folder.syncer.reconcile());
+    if (this.checkingRoots) return; // a rebuild's reconcile can outlast the interval: one check at a time
+    this.checkingRoots = true;
+    try {
+      const { reader, store, logger } = this.deps;
+      for (const folder of this.folders) {
+        if (this.deps.stopping.value) return;
+        const root = folder.syncer.folder.path;
+        const id = await reader.rootId(root).catch(() => undefined);
+        const recorded = store.meta(folder.syncer.folder.key)?.rootDev;
+        const ok = id !== undefined && (recorded === undefined || recorded === id.dev);
+        // Another directory at the same path (deleted and made again between two checks): the watcher
+        // still sits on the old one, so it is as good as lost.
+        const replaced = ok && folder.watchedIno !== undefined && id.ino !== folder.watchedIno;
+        if ((!ok || replaced) && folder.rootOk) await this.loseRoot(folder);
+        if (ok && !folder.rootOk) {
+          logger.info({ path: root }, 'folder root is back; rebuilding the watcher and reconciling');
+          await this.startWatcher(folder);
+          if (folder.rootOk) await this.track(folder, folder.syncer.reconcile());
+        }
       }
+    } finally {
+      this.checkingRoots = false;
     }
+  }
+
+  private async loseRoot(folder: FolderRuntime): Promise<void> {
+    if (!folder.rootOk) return;
+    folder.rootOk = false;
+    this.deps.logger.error({ path: folder.syncer.folder.path }, 'folder root vanished or changed device; nothing is deleted until it is back');
+    const watcher = folder.watcher;
+    folder.watcher = undefined;
+    folder.batcher.close();
+    await watcher?.close().catch(() => undefined);
   }
 }

@@ -87,7 +87,12 @@ export interface DaemonProcess {
 }
 
 export function startDaemonProcess(configFile: string, env: NodeJS.ProcessEnv = {}): DaemonProcess {
-  const child = spawn(process.execPath, [CLI, '--config', configFile], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startCliProcess(['--config', configFile], env);
+}
+
+/** Any CLI run as a process the test can watch and kill (e.g. `--sync` killed with SIGKILL mid-run). */
+export function startCliProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}): DaemonProcess {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -191,8 +196,11 @@ export function writes(emulator: Emulator): RequestLogEntry[] {
   return emulator.requests.filter(isWrite);
 }
 
+/** The upload route of both APIs (legacy `/v1/api/document/upload`, v1 `POST /api/v1/datasets/{id}/documents`). */
+export const UPLOAD_PATH = /\/document\/upload$|\/datasets\/[^/]+\/documents$/;
+
 export function uploads(emulator: Emulator): RequestLogEntry[] {
-  return emulator.requests.filter((r) => r.method === 'POST' && /\/document\/upload$|\/datasets\/[^/]+\/documents$/.test(r.path));
+  return emulator.requests.filter((r) => r.method === 'POST' && UPLOAD_PATH.test(r.path));
 }
 
 /** Largest number of request starts inside any sliding one-second window. */
@@ -220,4 +228,13 @@ export async function eventually(check: () => Promise<void> | void, timeoutMs = 
     }
   }
   throw last;
+}
+
+/** Polls a condition every few ms (for timing a kill), failing after timeoutMs. */
+export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000, intervalMs = 5): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
 }
