@@ -65,6 +65,7 @@ export function createProgressDisplay(options: ProgressOptions): ProgressDisplay
       if (shown?.folder !== progress.folder || shown.phase !== progress.phase) {
         bar.start(total, value, { line });
         shown = { folder: progress.folder, phase: progress.phase };
+        multibar.update(); // every phase is drawn at least once, even when it is over within a frame
       } else {
         bar.setTotal(total);
         bar.update(value, { line });
