@@ -305,7 +305,8 @@ export class FolderSyncer {
       rootHealthy = await this.rootLooksHealthy();
     }
     const { files, oversize } = this.splitOversize(found, report);
-    return { files, oversize, rootHealthy, rootId: {}, scope, examined: scope, noRegularFile };
+    // Hinted folders count as looked at too: one that can be listed again loses its 'unreadable-dir' entry.
+    return { files, oversize, rootHealthy, rootId: {}, scope, examined: new Set([...scope, ...hints.dirs]), noRegularFile };
   }
 
   private async rootLooksHealthy(): Promise<boolean> {
