@@ -124,6 +124,7 @@ function knownKeys(where: string): readonly string[] | undefined {
     rateLimit: shape.rateLimit.unwrap(),
     daemon: shape.daemon.unwrap(),
     log: shape.log.unwrap(),
+    metrics: shape.metrics.unwrap(),
   };
   const schema = nested[where];
   return schema ? Object.keys(schema.shape) : undefined;
