@@ -48,8 +48,7 @@ describe('secrets (v1-0.27)', () => {
     const sync = await runCli(['--config', box.configFile, '--sync', '--log-level', 'debug'], { env });
     expect(sync.code, sync.stdout + sync.stderr).toBe(0);
     expect(await mirrorOf(box)).toEqual(await expectedMirror(box.docs));
-    const status = await runCli(['--config', box.configFile, 'status'], { env });
-    const json = await runCli(['--config', box.configFile, 'status', '--json'], { env });
+    const [status, json] = await Promise.all([runCli(['--config', box.configFile, 'status'], { env }), runCli(['--config', box.configFile, 'status', '--json'], { env })]);
     expect(status.code).toBe(0);
     expectNoKey(API_KEY, { ...all(sync), 'status stdout': status.stdout, 'status stderr': status.stderr, 'status --json': json.stdout, 'state file': await readFile(box.stateFile, 'utf8') });
   });
