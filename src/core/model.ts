@@ -71,6 +71,13 @@ export interface FolderMeta {
   /** Paths whose deletion the mass-delete guard (or an unhealthy root) holds back, as of the last run
    *  that planned them; kept so `status` can show them. Absent when nothing is held. */
   readonly heldDeletes?: readonly RelPath[];
+  /** The folder's state is being rebuilt from the server (state file lost or corrupt):
+   *  'adopt': files the state does not know adopt an unclaimed same-named document whose bytes match,
+   *           instead of uploading it again; kept until a run gets through every file.
+   *  'blocked': the state was corrupt and the server cannot list documents (legacy 0.20–0.22), so it cannot be
+   *           rebuilt without duplicating every document: every run stops (exit 65) until the state file is
+   *           deleted on purpose. */
+  readonly rebuild?: 'adopt' | 'blocked';
 }
 
 /** Why a file is not mirrored although the filters include it. Reasons: 'too-large', 'unreadable',

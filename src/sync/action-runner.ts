@@ -6,10 +6,10 @@ import type { Action } from '../core/plan-sync.js';
 import { recoveryCandidates, sameFingerprint } from '../core/plan-sync.js';
 import { docNameFor } from '../core/doc-name.js';
 import type { Fingerprint, LocalFile, RelPath, TrackedFile } from '../core/model.js';
-import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from '../core/retry-policy.js';
+import type { RetryPolicy } from '../core/retry-policy.js';
 import type { KbClient, KbRef, RemoteDoc, RemoteError, Result, StateStore, FolderReader } from './ports.js';
 import type { PausableScheduler } from './request-scheduler.js';
-import { AuthRejectedError } from './sync-errors.js';
+import { withRetries } from './with-retries.js';
 
 export type OutcomeKind = 'uploaded' | 'replaced' | 'deleted' | 'recorded' | 'forgotten' | 'recovered' | 'failed' | 'skipped';
 
@@ -109,6 +109,14 @@ export class ActionRunner {
       local = { ...current, ...hashed.fingerprintAfter, sha256: hashed.sha256 };
     }
     const isReplacement = replaces !== undefined;
+    const intent = store.get(folderKey, relPath)?.intent;
+    if (intent?.kind !== 'upload' || intent.sha256 !== local.sha256) {
+      // A crash after the server stored these bytes is recovered through the intent, verified by content:
+      // it must be on disk and name these very bytes (the file was re-hashed above, or a recovery dropped
+      // the old intent) before anything is sent, or the stored copy would pass for someone else's.
+      this.recordIntent(relPath, local);
+      await store.flush();
+    }
     if (replaces !== undefined && store.get(folderKey, relPath)?.docName === name) {
       // The old version holds the name: RAGFlow would call the new one `name(1).ext` (and from 0.19.1 drop
       // its folder part), so free the name first. The intent is on disk, the entry then says "pending".
@@ -227,6 +235,12 @@ export class ActionRunner {
     this.toParse.push(doc.id);
   }
 
+  /** Queue a document of ours that was never sent for parsing (after a crash) like a fresh upload. */
+  async resumeParse(doc: RemoteDoc): Promise<void> {
+    if (this.toParse.includes(doc.id)) return;
+    await this.prepareParse(doc);
+  }
+
   /** Ask the server to parse what this runner uploaded, in batches (v1 parse requests are not atomic). */
   async flushParse(batchSize = 100): Promise<void> {
     const { client, kb, logger } = this.deps;
@@ -284,12 +298,20 @@ export class ActionRunner {
   private async recover(action: Extract<Action, { kind: 'recover' }>): Promise<Outcome[]> {
     const { client, kb, store, folderKey, logger, now } = this.deps;
     const ours: RemoteDoc[] = [];
+    let unverified: RemoteError | undefined;
     for (const doc of action.candidates) {
       const hashed = await this.withRetries(() => client.hashContent(kb, doc.id, this.deps.signal));
       if (hashed.ok && hashed.value.sha256 === action.intent.sha256) ours.push(doc);
+      else if (!hashed.ok && hashed.kind !== 'doc-not-found') unverified ??= hashed;
     }
     const local = action.local;
     const keep = local?.sha256 === action.intent.sha256 ? ours[0] : undefined;
+    if (keep === undefined && unverified !== undefined) {
+      // A candidate could not be read: it may be the very document this file needs. Uploading now could
+      // double it, so the state (intent included) stays as it is and the next run looks again.
+      logger.warn({ path: action.relPath, kb: kb.name, err: unverified.message }, 'could not check a server document left by an interrupted upload; trying again on the next sync');
+      return [{ kind: 'failed', relPath: action.relPath, error: `${unverified.kind}: ${unverified.message}`, ...this.noteTrouble(unverified) }];
+    }
     for (const doc of ours) {
       if (doc !== keep) await this.deleteIds([doc.id]);
     }
@@ -341,27 +363,8 @@ export class ActionRunner {
   }
 
   /** Runs a request with backoff for retryable failures; a 429 pauses the whole queue; a rejected key stops all. */
-  private async withRetries<T>(
-    attempt: () => Promise<Result<T>>,
-    beforeRetry?: (error: RemoteError) => Promise<T | undefined>,
-  ): Promise<Result<T>> {
-    const policy = this.deps.retry ?? DEFAULT_RETRY_POLICY;
-    for (let n = 1; ; n += 1) {
-      const result = await attempt();
-      if (result.ok) return result;
-      if (result.kind === 'auth') throw new AuthRejectedError(result);
-      // The same bytes cannot be sent again: the upload path waits for the file to settle and re-hashes.
-      if (result.kind === 'file-changed') return result;
-      const delay = retryDelay(result, n, policy, this.deps.random ?? Math.random);
-      if (delay === undefined || this.deps.signal?.aborted) return result;
-      if (result.kind === 'rate-limited') this.deps.scheduler.pauseFor(delay);
-      this.deps.logger.debug({ kind: result.kind, attempt: n, delayMs: delay }, 'retrying after a transient failure');
-      await this.deps.sleep(delay, this.deps.signal);
-      if (beforeRetry) {
-        const found = await beforeRetry(result);
-        if (found !== undefined) return { ok: true, value: found };
-      }
-    }
+  private withRetries<T>(attempt: () => Promise<Result<T>>, beforeRetry?: (error: RemoteError) => Promise<T | undefined>): Promise<Result<T>> {
+    return withRetries(this.deps, attempt, beforeRetry);
   }
 
   /** Marks the server as down when a request failed for the server's reasons through all its retries. */

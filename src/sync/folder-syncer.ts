@@ -7,9 +7,10 @@ import { createPathFilter } from '../core/path-filter.js';
 import { needsHash, planSync, sameFingerprint, type Action, type Plan } from '../core/plan-sync.js';
 import type { LocalFile, RelPath, TrackedFile } from '../core/model.js';
 import { ActionRunner, fingerprintOf, SERVER_TROUBLE, type Outcome, type ServerHealth } from './action-runner.js';
-import type { FolderReader, KbClient, KbRef, PathRules, RemoteDoc, StateStore } from './ports.js';
+import type { FolderReader, KbClient, KbRef, PathRules, RemoteDoc, Result, StateStore } from './ports.js';
 import type { PausableScheduler } from './request-scheduler.js';
-import { AuthRejectedError } from './sync-errors.js';
+import { StateUnrecoverableError } from './sync-errors.js';
+import { withRetries, type RetryDeps } from './with-retries.js';
 import { emptyReport, type FolderReport } from './sync-report.js';
 import { logNewlySkipped, nextSkipped, sameSkipped, type SkipNote } from './skipped-files.js';
 
@@ -25,7 +26,8 @@ export interface FolderSyncerDeps {
   readonly signal?: AbortSignal;
   /** Set by the daemon on SIGTERM: actions not yet started are left for the next run. */
   readonly stopping?: { readonly value: boolean };
-  /** The state was lost or is new: adopt unclaimed same-named documents whose content matches. */
+  /** The state was lost or is new. (The syncer itself adopts unclaimed same-named documents whose content
+   *  matches while a folder has not got through a reconcile since: FolderMeta.lastReconcileAt / rebuild.) */
   readonly adoptUnclaimed?: boolean;
   /** Shared across folders: set when the server failed through all retries. */
   readonly health?: ServerHealth;
@@ -107,13 +109,22 @@ export class FolderSyncer {
       return report;
     }
 
-    const snapshot = hints ? await this.snapshotPaths(hints, report) : await this.snapshotFolder(report);
+    const snapshot = hints ? await this.snapshotPaths(hints, report) : await this.snapshotFolder(report, options);
     if (snapshot === undefined) return this.done(report, now, started);
+    // A missing or swapped root: nothing at all is done (hints included); the daemon's root check
+    // reconciles once the root is back.
+    if (!snapshot.rootHealthy) return this.done(report, now, started);
 
     this.tell({ phase: 'listing', filesScanned: snapshot.files.length });
+    const meta = store.meta(folder.key);
+    // Never got through a reconcile (first run, state file lost or corrupt, or a run killed while
+    // rebuilding): the state does not know our documents, so they are adopted by name and content.
+    const rebuilding = meta?.lastReconcileAt === undefined || meta.rebuild !== undefined;
     let remote: Map<string, RemoteDoc> | undefined;
     if (options.listRemote !== false && !hints) {
-      remote = await this.listRemote(kb.value);
+      const listed = await this.listRemote(kb.value);
+      if (listed.ok) remote = listed.value;
+      else if (rebuilding && !this.mayRebuildWithoutListing(listed, report, options)) return this.done(report, now, started);
       report.remoteListed = remote !== undefined;
     }
 
@@ -125,7 +136,7 @@ export class FolderSyncer {
       tracked,
       ...(remote ? { remote } : {}),
       ...(scope ? { scope } : {}),
-      adoptUnclaimed: this.deps.adoptUnclaimed === true && remote !== undefined,
+      adoptUnclaimed: rebuilding && remote !== undefined,
       isExcluded: (relPath) => !this.rules.includesFile(relPath) || snapshot.oversize.has(relPath),
       options: {
         deleteExcluded: folder.deleteExcluded,
@@ -153,8 +164,8 @@ export class FolderSyncer {
     }
     this.tell({ phase: 'syncing', actionsPlanned: plan.actions.length });
 
-    await this.execute(plan, kb.value, report);
-    if (!hints) store.setMeta(folder.key, { ...(store.meta(folder.key) ?? { kbName: folder.kb }), kbName: folder.kb, kbId: kb.value.id, ...snapshot.rootId, lastReconcileAt: now() });
+    const complete = await this.execute(plan, kb.value, report, remote);
+    this.rememberRun(kb.value, snapshot, plan, scope, { complete, rebuilding: rebuilding && remote !== undefined, listed: remote !== undefined, full: !hints });
     this.rememberSkipped(report.skipped, snapshot);
     return this.done(report, now, started);
   }
@@ -173,23 +184,69 @@ export class FolderSyncer {
 
   private async resolveKb() {
     if (this.kb) return { ok: true as const, value: this.kb };
-    const found = await this.deps.client.findKb(this.deps.folder.kb, this.deps.signal);
-    if (!found.ok && found.kind === 'auth') throw new AuthRejectedError(found);
+    const found = await withRetries(this.retryDeps(), () => this.deps.client.findKb(this.deps.folder.kb, this.deps.signal));
     if (found.ok) this.kb = found.value;
     return found;
   }
 
-  private async listRemote(kb: KbRef): Promise<Map<string, RemoteDoc> | undefined> {
-    const listed = await this.deps.client.listDocuments(kb, this.deps.signal);
-    if (listed.ok) return new Map(listed.value.map((d) => [d.id, d]));
-    if (listed.kind === 'auth') throw new AuthRejectedError(listed);
+  private async listRemote(kb: KbRef): Promise<Result<Map<string, RemoteDoc>>> {
+    // Retried like any request: one 502 must not turn a reconcile into "compare with the state only".
+    const listed = await withRetries(this.retryDeps(), () => this.deps.client.listDocuments(kb, this.deps.signal));
+    if (listed.ok) return { ok: true, value: new Map(listed.value.map((d) => [d.id, d])) };
     if (listed.kind === 'listing-unavailable') {
       if (!this.warnedNoListing) this.deps.logger.warn({ kb: kb.name }, 'this RAGFlow version cannot list documents; trusting the state file alone');
       this.warnedNoListing = true;
     } else {
       this.deps.logger.warn({ kb: kb.name, err: listed.message }, 'could not list the server’s documents; comparing with the state file only');
     }
-    return undefined;
+    return listed;
+  }
+
+  /** While the state is being rebuilt, uploading without the server's listing would duplicate every
+   *  document. A server that cannot list at all only gets a pass for a plain first run; after a corrupt
+   *  state the run stops (and keeps stopping) with StateUnrecoverableError. Other listing failures skip
+   *  the folder until the next run. */
+  private mayRebuildWithoutListing(listed: Exclude<Result<unknown>, { ok: true }>, report: FolderReport, options: RunOptions): boolean {
+    const { store, folder, logger } = this.deps;
+    const meta = store.meta(folder.key);
+    if (listed.kind === 'listing-unavailable') {
+      const corrupt = meta?.rebuild === 'blocked' || (store.loadOutcome.kind === 'corrupt' && meta?.lastReconcileAt === undefined);
+      if (!corrupt) return true; // a first run, or a deleted state file: the two cannot be told apart
+      if (!options.dryRun) store.setMeta(folder.key, { ...(meta ?? { kbName: folder.kb }), rebuild: 'blocked' });
+      throw new StateUnrecoverableError(
+        `the state file was corrupt and this RAGFlow version cannot list the documents of knowledge base "${folder.kb}", so the state cannot be rebuilt without uploading every file a second time. ` +
+          'Restore a good copy of the state file; or delete the documents this tool created in the knowledge base, then delete the state file, and run --sync again.',
+      );
+    }
+    report.error = `cannot rebuild the state without the server's listing: ${listed.message}`;
+    if (SERVER_TROUBLE.has(listed.kind)) this.markServerDown(report, listed.message);
+    logger.error({ kb: folder.kb, err: listed.message }, 'the state of this folder is being rebuilt and the server did not list its documents; nothing is uploaded until it does');
+    return false;
+  }
+
+  /** What the state keeps about the run: held deletions (for status), the root's identity, and whether the
+   *  folder got through a whole reconcile (ending a rebuild). */
+  private rememberRun(kb: KbRef, snapshot: Snapshot, plan: Plan, scope: ReadonlySet<RelPath> | undefined, run: { complete: boolean; rebuilding: boolean; listed: boolean; full: boolean }): void {
+    const { store, folder } = this.deps;
+    const now = this.deps.now ?? Date.now;
+    const meta = store.meta(folder.key) ?? { kbName: folder.kb };
+    const held = plan.held.map((h) => h.relPath);
+    // Hints only looked at their own paths: held deletions elsewhere stay as they were.
+    const stillHeld = run.full ? held : [...new Set([...(meta.heldDeletes ?? []).filter((p) => !(scope?.has(p) ?? true)), ...held])];
+    const { heldDeletes: _held, rebuild: _rebuild, ...rest } = meta;
+    const rebuild = run.rebuilding && !run.complete ? 'adopt' : run.listed ? undefined : meta.rebuild;
+    const next = {
+      ...rest,
+      ...(run.full ? { kbName: folder.kb, kbId: kb.id, ...snapshot.rootId, lastReconcileAt: now() } : {}),
+      ...(stillHeld.length > 0 ? { heldDeletes: stillHeld.sort() } : {}),
+      ...(rebuild ? { rebuild } : {}),
+    };
+    if (run.full || JSON.stringify(next) !== JSON.stringify(meta)) store.setMeta(folder.key, next);
+  }
+
+  private retryDeps(): RetryDeps {
+    const { scheduler, logger, signal } = this.deps;
+    return { scheduler, logger, sleep: this.deps.sleep ?? sleep, ...(signal ? { signal } : {}) };
   }
 
   private markServerDown(report: FolderReport, reason: string): void {
@@ -201,7 +258,7 @@ export class FolderSyncer {
   }
 
   /** Full scan. A missing, unreadable or swapped (other device) root deletes nothing. */
-  private async snapshotFolder(report: FolderReport): Promise<Snapshot | undefined> {
+  private async snapshotFolder(report: FolderReport, options: RunOptions): Promise<Snapshot | undefined> {
     const { folder, reader, store, logger } = this.deps;
     let scan;
     try {
@@ -213,11 +270,18 @@ export class FolderSyncer {
       return undefined;
     }
     const meta = store.meta(folder.key);
-    const rootHealthy = meta?.rootDev === undefined || meta.rootDev === scan.root.dev;
+    const deviceMoved = meta?.rootDev !== undefined && meta.rootDev !== scan.root.dev;
+    // An unmounted disk shows the empty mount point (or whatever lies under it): neither deleting what is
+    // "gone" nor uploading what the other disk holds is wanted. A folder that really moved to another
+    // disk is accepted once with --allow-mass-delete.
+    const rootHealthy = !deviceMoved || options.allowMassDelete === true;
     if (!rootHealthy) {
-      logger.error({ path: folder.path, recordedDevice: meta?.rootDev, device: scan.root.dev }, 'folder root is on another device than recorded (unmounted disk?); nothing is deleted');
+      logger.error(
+        { path: folder.path, recordedDevice: meta?.rootDev, device: scan.root.dev },
+        'folder root is on another device than recorded (unmounted disk?); nothing is synced for this folder. If it really moved to another disk, run --sync --allow-mass-delete once',
+      );
       report.error = 'folder root is on another device than recorded';
-    }
+    } else if (deviceMoved) logger.warn({ path: folder.path, recordedDevice: meta?.rootDev, device: scan.root.dev }, 'folder root moved to another device; accepted (--allow-mass-delete)');
     for (const skip of scan.skipped) report.skipped.push({ relPath: skip.relPath, reason: skip.reason, ...(skip.code ? { code: skip.code } : {}) });
     const { files, oversize } = this.splitOversize(scan.files, report);
     return { files, oversize, rootHealthy, rootId: rootHealthy ? { rootDev: scan.root.dev, rootIno: scan.root.ino } : {} };
@@ -370,7 +434,8 @@ export class FolderSyncer {
     return out;
   }
 
-  private async execute(plan: Plan, kb: KbRef, report: FolderReport): Promise<void> {
+  /** Runs the plan. Resolves true when every action ran and no crash recovery was left undecided. */
+  private async execute(plan: Plan, kb: KbRef, report: FolderReport, remote: ReadonlyMap<string, RemoteDoc> | undefined): Promise<boolean> {
     const { folder, store, logger, scheduler, client } = this.deps;
     const runner = new ActionRunner({
       folderKey: folder.key,
@@ -395,17 +460,24 @@ export class FolderSyncer {
     const jobs = new PQueue({ concurrency: JOB_CONCURRENCY });
     const outcomes: Outcome[] = [];
     let fatal: unknown;
+    let complete = true;
     await Promise.all(
       plan.actions.map((action) =>
         jobs
           .add(async () => {
-            if (fatal || this.deps.signal?.aborted || this.deps.stopping?.value) return;
+            if (fatal || this.deps.signal?.aborted || this.deps.stopping?.value) {
+              complete = false;
+              return;
+            }
             if (this.deps.health?.down) {
               // The server failed another job through all its retries: leave this one for the catch-up.
+              complete = false;
               outcomes.push({ kind: 'failed', relPath: action.relPath, error: `server unavailable (${this.deps.health.reason ?? 'down'})`, serverTrouble: true });
               return;
             }
-            outcomes.push(...(await runner.run(action)));
+            const done = await runner.run(action);
+            if (action.kind === 'recover' && done.some((o) => o.kind === 'failed')) complete = false;
+            outcomes.push(...done);
           })
           .finally(() => this.tell({ actionsDone: (this.progress?.actionsDone ?? 0) + 1 }))
           .catch((err: unknown) => {
@@ -413,11 +485,29 @@ export class FolderSyncer {
           }),
       ),
     );
-    if (!fatal && !this.deps.signal?.aborted) await runner.flushParse().catch((err: unknown) => (fatal ??= err));
+    if (!fatal && !this.deps.signal?.aborted) {
+      if (remote && !client.capabilities.uploadStartsParse) await this.resumeParse(runner, remote).catch((err: unknown) => (fatal ??= err));
+      await runner.flushParse().catch((err: unknown) => (fatal ??= err));
+    }
     await store.flush();
     for (const outcome of outcomes) addOutcome(report, outcome);
     if (fatal) throw fatal instanceof Error ? fatal : new Error('a job failed unexpectedly', { cause: fatal });
     logger.debug({ kb: kb.name, actions: plan.actions.length }, 'plan executed');
+    return complete;
+  }
+
+  /** v1 uploads and parse requests are separate: a crash between the two (or adopting a document a
+   *  killed run uploaded) leaves a document of ours that was never sent for parsing. Ask for it now. */
+  private async resumeParse(runner: ActionRunner, remote: ReadonlyMap<string, RemoteDoc>): Promise<void> {
+    const { store, folder, logger } = this.deps;
+    const unparsed = store
+      .files(folder.key)
+      .filter((e) => e.status === 'synced' && e.docId !== undefined)
+      .map((e) => remote.get(e.docId ?? ''))
+      .filter((doc): doc is RemoteDoc => doc?.run === 'UNSTART');
+    if (unparsed.length === 0) return;
+    logger.info({ kb: folder.kb, count: unparsed.length }, 'documents of ours were never sent for parsing (an interrupted run); asking now');
+    for (const doc of unparsed) await runner.resumeParse(doc);
   }
 }
 
