@@ -17,6 +17,7 @@ import {
   runCli,
   sha256,
   startDaemonProcess,
+  until,
   uploads,
   writeTree,
   type CliResult,
@@ -233,7 +234,8 @@ describe('bad input: files that move under the tool (v1-0.27)', () => {
     const file = path.join(box.docs, 'growing.txt');
     await writeFile(file, Buffer.alloc(64 * 1024 * 1024, 'x')); // long enough to be mid-body when rewritten
     const running = runCli(['--config', box.configFile, '--sync']);
-    await eventually(() => expect(uploads(box.emulator)).toHaveLength(1), 20_000);
+    // Polled every 2 ms: the request is logged when its headers arrive, while 64 MB of body are still to come.
+    await until(() => uploads(box.emulator).length === 1, 'the upload started', 20_000, 2);
     // The body is streaming: rewrite the file a few times, then leave it alone.
     for (let i = 0; i < 10; i += 1) {
       await writeFile(file, `version ${i}\n`);
