@@ -139,7 +139,9 @@ function planPresentFile(
   if (entry.intent?.kind === 'upload' && remote) {
     const candidates = recoveryCandidates(entry.intent, remote, claimed);
     if (candidates.length > 0) {
-      out.push({ kind: 'recover', relPath, intent: entry.intent, candidates, local: file });
+      // Unhashed means unchanged since the entry was written: its remembered hash says which bytes these are
+      // (without it, a document holding exactly these bytes could not be adopted and would be sent again).
+      out.push({ kind: 'recover', relPath, intent: entry.intent, candidates, local: withHash(file, entry) });
       return out; // the runner uploads afterwards if no candidate holds the current bytes
     }
   }

@@ -165,6 +165,14 @@ describe('planSync', () => {
     expect(result.heldReason).toBe('root-unhealthy');
   });
 
+  it('a recovery of an unchanged (unhashed) file carries the remembered hash, so a stored copy of those bytes can be adopted', () => {
+    // Regression: the daemon killed after the server stored a new file re-uploaded it (and deleted the copy).
+    const intent = { kind: 'upload' as const, name: 'a.txt', sha256: 's1', startedAt: 1 };
+    const result = plan({ local: [local('a.txt', undefined)], tracked: [tracked('a.txt', undefined, 's1', { status: 'pending', intent })], remote: [remoteDoc('d9', 'a.txt')] });
+    const recover = result.actions[0];
+    expect(recover?.kind === 'recover' && recover.local?.sha256).toBe('s1');
+  });
+
   it('uploads carry the remembered hash when the file was not re-read', () => {
     const result = plan({ local: [local('a.txt', undefined)], tracked: [tracked('a.txt', 'd1', 's1')], remote: [] });
     const upload = result.actions[0];

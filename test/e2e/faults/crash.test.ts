@@ -124,6 +124,33 @@ for (const profile of PROFILES) {
   });
 }
 
+describe('kill -9 of the daemon (v1-0.27)', () => {
+  let box: Sandbox;
+  let daemon: DaemonProcess | undefined;
+  afterEach(async () => {
+    if (daemon && daemon.child.exitCode === null) await daemon.stop('SIGKILL');
+    await box.cleanup();
+  });
+
+  it('killed after the server stored a watched change, the restarted daemon adopts it instead of uploading it again', async () => {
+    box = await makeSandbox({ profile: 'v1-0.27' });
+    const foreign = seedForeign(box);
+    await writeTree(box.docs, { 'a.md': 'alpha\n' });
+    daemon = startDaemonProcess(box.configFile);
+    await daemon.waitForLog(/"msg":"watching"/);
+    box.emulator.addFault({ method: 'POST', path: UPLOAD_PATH, action: { type: 'latency', ms: 20_000 } });
+    await writeTree(box.docs, { 'watched.md': 'written while the daemon watched\n' });
+    await until(() => box.emulator.documents('handbook').some((d) => d.name === 'watched.md'), 'the change is stored (answer delayed)', 15_000, 10);
+    await daemon.stop('SIGKILL');
+    box.emulator.clearFaults();
+    daemon = startDaemonProcess(box.configFile);
+    await daemon.waitForLog(/"msg":"watching"/);
+    expect(daemon.output()).toContain('adopted a document from an interrupted upload');
+    await expectConverged(box, foreign);
+    expect((await daemon.stop()).code).toBe(0);
+  });
+});
+
 describe('one writer per state file', () => {
   let box: Sandbox;
   let daemon: DaemonProcess | undefined;
