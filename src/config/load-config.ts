@@ -49,19 +49,19 @@ export function loadConfig(configFile: string, options: LoadConfigOptions = {}):
   }
   const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `${configFile}: ${describeIssue(issue)}`));
-  const config = resolveConfig(parsed.data, file, env, options.requireKey ?? true);
+  const config = resolveConfig(parsed.data, file, configFile, env, options.requireKey ?? true);
   // Under systemd the state belongs in StateDirectory= (the config folder is read-only there).
   const stateGiven = typeof raw === 'object' && raw !== null && 'stateFile' in raw;
   const stateDirectory = env['STATE_DIRECTORY']?.split(':')[0];
   return !stateGiven && stateDirectory ? { ...config, stateFile: path.join(stateDirectory, 'state.json') } : config;
 }
 
-function resolveConfig(data: ParsedConfig, file: string, env: NodeJS.ProcessEnv, requireKey: boolean): Config {
+function resolveConfig(data: ParsedConfig, file: string, shownAs: string, env: NodeJS.ProcessEnv, requireKey: boolean): Config {
   const base = path.dirname(file);
   const problems: string[] = [];
   const keyProblems: string[] = [];
   const apiKey = resolveApiKey(data.server, base, env, keyProblems);
-  if (requireKey) problems.push(...keyProblems.map((p) => `${file}: ${p}`));
+  if (requireKey) problems.push(...keyProblems.map((p) => `${shownAs}: ${p}`));
   const folders = data.folders.map((folder) => {
     const abs = path.resolve(base, folder.path);
     return { ...folder, path: abs, key: folderKey(abs, folder.kb) };
@@ -70,7 +70,7 @@ function resolveConfig(data: ParsedConfig, file: string, env: NodeJS.ProcessEnv,
   folders.forEach((folder, index) => {
     const earlier = seen.get(folder.path);
     if (earlier !== undefined) {
-      problems.push(`${file}: folders[${index}].path: expected each folder once, found "${folder.path}" again (also folders[${earlier}])`);
+      problems.push(`${shownAs}: folders[${index}].path: expected each folder once, found "${folder.path}" again (also folders[${earlier}])`);
     }
     seen.set(folder.path, index);
   });
@@ -94,12 +94,19 @@ function resolveApiKey(server: ParsedConfig['server'], base: string, env: NodeJS
       if (key) return key;
       problems.push(`server.apiKeyFile: expected a file holding the API key, found an empty file at ${keyFile}`);
     } catch (err) {
-      problems.push(`server.apiKeyFile: cannot read ${keyFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      // Someone may have pasted the key itself here: never echo what looks like a key.
+      const shown = server.apiKeyFile && looksLikeKey(server.apiKeyFile) ? 'the file it names' : keyFile;
+      problems.push(`server.apiKeyFile: expected a path to a file holding the API key; cannot read ${shown} (${code})`);
     }
     return '';
   }
   problems.push('server.apiKey: expected an API key: set RAGFLOW_API_KEY, server.apiKey or server.apiKeyFile');
   return '';
+}
+
+function looksLikeKey(value: string): boolean {
+  return /^ragflow-/i.test(value) || (!value.includes('/') && !value.includes('.') && value.length >= 24);
 }
 
 function formatPath(issuePath: readonly PropertyKey[]): string {

@@ -76,6 +76,14 @@ describe('loadConfig', () => {
     expect(loadConfig(explicit, { env: { STATE_DIRECTORY: '/var/lib/x' } }).stateFile).toBe(path.join(dir, 'mine.json'));
   });
 
+  it('never echoes a key pasted into server.apiKeyFile', async () => {
+    const key = 'ragflow-AbCdEf0123456789AbCdEf0123456789';
+    const file = await write({ ...minimal, server: { url: minimal.server.url, apiKeyFile: key } }, 'c5.json');
+    const text = problemsOf(() => loadConfig(file, { env: {} })).join('\n');
+    expect(text).toMatch(/server\.apiKeyFile: expected a path to a file holding the API key; cannot read the file it names \(ENOENT\)/);
+    expect(text).not.toContain(key);
+  });
+
   it('rejects the same folder twice', async () => {
     const file = await write({ ...minimal, folders: [{ path: 'docs', kb: 'a' }, { path: './docs/', kb: 'b' }] });
     expect(problemsOf(() => loadConfig(file, { env: {} })).join('\n')).toMatch(/folders\[1\]\.path: expected each folder once/);
