@@ -1,0 +1,90 @@
+// Crash recovery when the server cannot show a candidate document's bytes: the real syncer, state file,
+// client and emulator, with the client's download (hashContent) failing on demand. A document that may be
+// the one this file needs is never doubled by a blind re-upload: the file waits for the next run.
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openEngine, type Engine } from '../../src/app.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { nodeFolderReader } from '../../src/adapters/node-folder-reader.js';
+import { createLogger } from '../../src/log.js';
+import { remoteError } from '../../src/ragflow/remote-error.js';
+import { FolderSyncer } from '../../src/sync/folder-syncer.js';
+import type { KbClient } from '../../src/sync/ports.js';
+import { makeSandbox, uploads, writeTree, type Sandbox } from '../e2e/harness.js';
+
+describe('FolderSyncer: recovery with unreadable candidates (v1-0.27)', () => {
+  let box: Sandbox;
+  let engine: Engine | undefined;
+  afterEach(async () => {
+    await engine?.close();
+    engine = undefined;
+    await box.cleanup();
+  });
+
+  let downloadsBroken = false;
+  /** The real client, except that downloads fail (non-retryable, so the test does not sit in backoff). */
+  function flakyDownloads(client: KbClient): KbClient {
+    return new Proxy(client, {
+      get(target, prop) {
+        if (prop === 'hashContent' && downloadsBroken) return () => Promise.resolve(remoteError('protocol', 'download: the answer was cut short'));
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  }
+
+  async function setUp() {
+    box = await makeSandbox({ profile: 'v1-0.27' });
+    await writeTree(box.docs, { 'a.md': 'alpha\n', 'b.md': 'bravo\n' });
+    const config = loadConfig(box.configFile);
+    const logger = createLogger({ level: 'silent', pretty: false, destination: new Writable({ write: (_c, _e, done) => done() }) });
+    engine = await openEngine(config, logger, { readOnly: false });
+    const folder = config.folders[0]!;
+    const syncer = new FolderSyncer({ folder, client: flakyDownloads(engine.client), store: engine.store, reader: nodeFolderReader, scheduler: engine.scheduler, logger });
+    await syncer.reconcile();
+    return { syncer, store: engine.store, key: folder.key };
+  }
+
+  it('an interrupted upload whose stored copy cannot be read: no upload, the intent is kept, the next run adopts', async () => {
+    const { syncer, store, key } = await setUp();
+    // What a kill between "the server stored it" and "the state recorded it" leaves behind.
+    const entry = store.get(key, 'a.md')!;
+    const { docId, docName: _n, ...rest } = entry;
+    store.put(key, { ...rest, status: 'pending', intent: { kind: 'upload', name: 'a.md', sha256: entry.sha256, startedAt: 1 } });
+    box.emulator.clearRequests();
+
+    downloadsBroken = true;
+    const blocked = await syncer.reconcile();
+    expect(blocked.failed.map((f) => f.relPath)).toEqual(['a.md']);
+    expect(uploads(box.emulator)).toEqual([]);
+    expect(store.get(key, 'a.md')?.intent?.kind).toBe('upload');
+
+    downloadsBroken = false;
+    const healed = await syncer.reconcile();
+    expect(healed.failed).toEqual([]);
+    expect(uploads(box.emulator)).toEqual([]);
+    expect(store.get(key, 'a.md')).toMatchObject({ docId, status: 'synced' });
+    expect(box.emulator.documents('handbook')).toHaveLength(2);
+  });
+
+  it('a lost state whose documents cannot be read: nothing uploaded, the folder stays in rebuild mode until they can', async () => {
+    const { syncer, store, key } = await setUp();
+    const meta = store.meta(key)!;
+    for (const entry of store.files(key)) store.remove(key, entry.relPath);
+    const { lastReconcileAt: _l, ...withoutReconcile } = meta;
+    store.setMeta(key, withoutReconcile); // as after the state file was deleted
+    box.emulator.clearRequests();
+
+    downloadsBroken = true;
+    await syncer.reconcile();
+    expect(uploads(box.emulator)).toEqual([]);
+    expect(store.meta(key)?.rebuild).toBe('adopt');
+
+    downloadsBroken = false;
+    await syncer.reconcile();
+    expect(uploads(box.emulator)).toEqual([]);
+    expect(store.files(key).map((e) => e.status)).toEqual(['synced', 'synced']);
+    expect(store.meta(key)?.rebuild).toBeUndefined();
+    expect(box.emulator.documents('handbook')).toHaveLength(2);
+  });
+});
