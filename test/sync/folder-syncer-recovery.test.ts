@@ -22,11 +22,13 @@ describe('FolderSyncer: recovery with unreadable candidates (v1-0.27)', () => {
   });
 
   let downloadsBroken = false;
-  /** The real client, except that downloads fail (non-retryable, so the test does not sit in backoff). */
+  let listingBroken = false;
+  /** The real client, except that downloads or listings fail (non-retryable: the test does not sit in backoff). */
   function flakyDownloads(client: KbClient): KbClient {
     return new Proxy(client, {
       get(target, prop) {
         if (prop === 'hashContent' && downloadsBroken) return () => Promise.resolve(remoteError('protocol', 'download: the answer was cut short'));
+        if (prop === 'listDocuments' && listingBroken) return () => Promise.resolve(remoteError('protocol', 'list documents: not a RAGFlow answer'));
         const value: unknown = Reflect.get(target, prop, target);
         return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },
@@ -67,13 +69,20 @@ describe('FolderSyncer: recovery with unreadable candidates (v1-0.27)', () => {
     expect(box.emulator.documents('handbook')).toHaveLength(2);
   });
 
-  it('a lost state whose documents cannot be read: nothing uploaded, the folder stays in rebuild mode until they can', async () => {
+  it('a lost state the server cannot list, or whose documents cannot be read: nothing uploaded, the folder stays in rebuild mode until they can', async () => {
     const { syncer, store, key } = await setUp();
     const meta = store.meta(key)!;
     for (const entry of store.files(key)) store.remove(key, entry.relPath);
     const { lastReconcileAt: _l, ...withoutReconcile } = meta;
     store.setMeta(key, withoutReconcile); // as after the state file was deleted
     box.emulator.clearRequests();
+
+    listingBroken = true;
+    const unlisted = await syncer.reconcile();
+    listingBroken = false;
+    expect(unlisted.error).toContain("cannot rebuild the state without the server's listing");
+    expect(uploads(box.emulator)).toEqual([]);
+    expect(store.files(key)).toEqual([]);
 
     downloadsBroken = true;
     await syncer.reconcile();
