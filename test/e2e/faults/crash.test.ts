@@ -88,7 +88,8 @@ for (const profile of PROFILES) {
       let next = 100;
       const transcript: string[] = [];
       let kills = 0;
-      for (let round = 0; round < 3; round += 1) {
+      const rounds = Number(process.env['FAULT_ROUNDS'] ?? 3); // more for a local soak: FAULT_ROUNDS=20
+      for (let round = 0; round < rounds; round += 1) {
         if (round > 0) {
           // Between rounds: change, add and delete some files, so replaces and deletes are in flight too.
           const names = Object.keys(files);
