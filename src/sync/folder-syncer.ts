@@ -120,6 +120,9 @@ export class FolderSyncer {
     // Never got through a reconcile (first run, state file lost or corrupt, or a run killed while
     // rebuilding): the state does not know our documents, so they are adopted by name and content.
     const rebuilding = meta?.lastReconcileAt === undefined || meta.rebuild !== undefined;
+    // Hints never list the server, so they cannot adopt: acting on them now could upload a second copy of
+    // a document the rebuild has yet to find. The reconcile (catch-up, root return, rescan) covers them.
+    if (hints && rebuilding) return this.done(report, now, started);
     let remote: Map<string, RemoteDoc> | undefined;
     if (options.listRemote !== false && !hints) {
       const listed = await this.listRemote(kb.value);
@@ -461,29 +464,44 @@ export class FolderSyncer {
     const outcomes: Outcome[] = [];
     let fatal: unknown;
     let complete = true;
+    const undecided = new Set<RelPath>();
+    const runJob = (action: Action): Promise<unknown> =>
+      jobs
+        .add(async () => {
+          if (fatal || this.deps.signal?.aborted || this.deps.stopping?.value || undecided.has(action.relPath)) {
+            complete = false;
+            return;
+          }
+          if (this.deps.health?.down) {
+            // The server failed another job through all its retries: leave this one for the catch-up.
+            complete = false;
+            outcomes.push({ kind: 'failed', relPath: action.relPath, error: `server unavailable (${this.deps.health.reason ?? 'down'})`, serverTrouble: true });
+            return;
+          }
+          const done = await runner.run(action);
+          if (action.kind === 'recover' && done.some((o) => o.kind === 'failed')) {
+            // Its copies could not be checked: the path's later actions (a delete or forget of the entry
+            // holding the intent) wait for a run that can.
+            complete = false;
+            undecided.add(action.relPath);
+          }
+          outcomes.push(...done);
+        })
+        .finally(() => this.tell({ actionsDone: (this.progress?.actionsDone ?? 0) + 1 }))
+        .catch((err: unknown) => {
+          fatal ??= err;
+        });
+    // Actions of one path run in plan order, one after the other: a crash recovery must have removed the
+    // copies it found before the "file gone" delete or forget drops the entry (and with it the intent
+    // that would let the next run find them again).
+    const lastOfPath = new Map<RelPath, Promise<unknown>>();
     await Promise.all(
-      plan.actions.map((action) =>
-        jobs
-          .add(async () => {
-            if (fatal || this.deps.signal?.aborted || this.deps.stopping?.value) {
-              complete = false;
-              return;
-            }
-            if (this.deps.health?.down) {
-              // The server failed another job through all its retries: leave this one for the catch-up.
-              complete = false;
-              outcomes.push({ kind: 'failed', relPath: action.relPath, error: `server unavailable (${this.deps.health.reason ?? 'down'})`, serverTrouble: true });
-              return;
-            }
-            const done = await runner.run(action);
-            if (action.kind === 'recover' && done.some((o) => o.kind === 'failed')) complete = false;
-            outcomes.push(...done);
-          })
-          .finally(() => this.tell({ actionsDone: (this.progress?.actionsDone ?? 0) + 1 }))
-          .catch((err: unknown) => {
-            fatal ??= err;
-          }),
-      ),
+      plan.actions.map((action) => {
+        const previous = lastOfPath.get(action.relPath);
+        const job = previous ? previous.then(() => runJob(action)) : runJob(action);
+        lastOfPath.set(action.relPath, job);
+        return job;
+      }),
     );
     if (!fatal && !this.deps.signal?.aborted) {
       if (remote && !client.capabilities.uploadStartsParse) await this.resumeParse(runner, remote).catch((err: unknown) => (fatal ??= err));

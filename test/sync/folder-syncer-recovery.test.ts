@@ -9,7 +9,9 @@ import { nodeFolderReader } from '../../src/adapters/node-folder-reader.js';
 import { createLogger } from '../../src/log.js';
 import { remoteError } from '../../src/ragflow/remote-error.js';
 import { FolderSyncer } from '../../src/sync/folder-syncer.js';
-import type { KbClient } from '../../src/sync/ports.js';
+import type { KbClient, KbRef, StateStore } from '../../src/sync/ports.js';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { makeSandbox, uploads, writeTree, type Sandbox } from '../e2e/harness.js';
 
 describe('FolderSyncer: recovery with unreadable candidates (v1-0.27)', () => {
@@ -23,12 +25,20 @@ describe('FolderSyncer: recovery with unreadable candidates (v1-0.27)', () => {
 
   let downloadsBroken = false;
   let listingBroken = false;
+  /** Server deletes and state removals, in the order they happened. */
+  const events: string[] = [];
   /** The real client, except that downloads or listings fail (non-retryable: the test does not sit in backoff). */
   function flakyDownloads(client: KbClient): KbClient {
     return new Proxy(client, {
       get(target, prop) {
         if (prop === 'hashContent' && downloadsBroken) return () => Promise.resolve(remoteError('protocol', 'download: the answer was cut short'));
         if (prop === 'listDocuments' && listingBroken) return () => Promise.resolve(remoteError('protocol', 'list documents: not a RAGFlow answer'));
+        if (prop === 'deleteDocuments') {
+          return (kb: KbRef, ids: readonly string[], signal?: AbortSignal) => {
+            events.push(`server delete ${ids.join(',')}`);
+            return target.deleteDocuments(kb, ids, signal);
+          };
+        }
         const value: unknown = Reflect.get(target, prop, target);
         return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },
@@ -42,7 +52,20 @@ describe('FolderSyncer: recovery with unreadable candidates (v1-0.27)', () => {
     const logger = createLogger({ level: 'silent', pretty: false, destination: new Writable({ write: (_c, _e, done) => done() }) });
     engine = await openEngine(config, logger, { readOnly: false });
     const folder = config.folders[0]!;
-    const syncer = new FolderSyncer({ folder, client: flakyDownloads(engine.client), store: engine.store, reader: nodeFolderReader, scheduler: engine.scheduler, logger });
+    const real = engine.store;
+    const store: StateStore = new Proxy(real, {
+      get(target, prop) {
+        if (prop === 'remove') {
+          return (folderKey: string, relPath: string) => {
+            events.push(`state remove ${relPath}`);
+            target.remove(folderKey, relPath);
+          };
+        }
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const syncer = new FolderSyncer({ folder, client: flakyDownloads(engine.client), store, reader: nodeFolderReader, scheduler: engine.scheduler, logger });
     await syncer.reconcile();
     return { syncer, store: engine.store, key: folder.key };
   }
@@ -95,5 +118,20 @@ describe('FolderSyncer: recovery with unreadable candidates (v1-0.27)', () => {
     expect(store.files(key).map((e) => e.status)).toEqual(['synced', 'synced']);
     expect(store.meta(key)?.rebuild).toBeUndefined();
     expect(box.emulator.documents('handbook')).toHaveLength(2);
+  });
+
+  it('a file deleted after an interrupted upload: the stored copy is deleted before the entry holding the intent is dropped', async () => {
+    // Regression (found by the random kill test): "forget" ran beside the recovery and dropped the entry;
+    // a kill before the recovery's delete then left the stored copy with nothing pointing at it.
+    const { syncer, store, key } = await setUp();
+    const entry = store.get(key, 'a.md')!;
+    const { docId, docName: _n, ...rest } = entry;
+    store.put(key, { ...rest, status: 'pending', intent: { kind: 'upload', name: 'a.md', sha256: entry.sha256, startedAt: 1 } });
+    await rm(path.join(box.docs, 'a.md'));
+    events.length = 0;
+    await syncer.reconcile();
+    expect(events[0]).toBe(`server delete ${docId}`); // first, and only then
+    expect(events.slice(1)).toContain('state remove a.md');
+    expect(box.emulator.documents('handbook').map((d) => d.name)).toEqual(['b.md']);
   });
 });
