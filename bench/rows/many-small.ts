@@ -1,0 +1,89 @@
+// Row 5: a first sync of 5,000 files of 4 KB with no rate limit (the whole CLI process), against a shell
+// loop of `curl -F` uploads of the same files to the same endpoint. Each run gets a fresh server.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { API_KEY, KB, startServer, type BenchContext } from '../lib/context.js';
+import { expectSuccess, runCli, summaryOf, timed } from '../lib/processes.js';
+import type { Row } from '../lib/report.js';
+import { formatMs, median, round } from '../lib/stats.js';
+import { makeSmallTree, writeConfig } from '../lib/trees.js';
+
+export const MANY_SMALL_CONCURRENCY = 4;
+
+export interface ManySmallResult {
+  readonly files: number;
+  readonly curlLoopMs: number[];
+  readonly oursMs: number[];
+  readonly speedup: number;
+}
+
+export async function measureManySmall(ctx: BenchContext, files: number): Promise<ManySmallResult> {
+  const dir = ctx.dir(`many-small-${files}`);
+  const root = path.join(dir, 'tree');
+  ctx.log(`row 5: building ${files} files of 4 KB`);
+  const relPaths = makeSmallTree(root, files, { sizeBytes: 4096 });
+  const list = path.join(dir, 'files.txt');
+  writeFileSync(list, `${relPaths.join('\n')}\n`);
+  // The baseline: one curl process per file, as a script a person would write.
+  const script = path.join(dir, 'upload-all.sh');
+  writeFileSync(
+    script,
+    '#!/bin/sh\nset -e\ncd "$1"\nwhile IFS= read -r f; do\n  curl -sS -o /dev/null -H "Authorization: Bearer $2" -F "file=@$f;filename=$f" "$3"\ndone < "$4"\n',
+  );
+
+  const curlLoop = async (): Promise<number> => {
+    const server = await startServer('v1-0.27');
+    try {
+      const endpoint = `${server.emulator.url}/api/v1/datasets/${server.kbId}/documents`;
+      const run = expectSuccess(await timed('sh', [script, root, API_KEY, endpoint, list]), 'curl loop');
+      const stored = server.emulator.documents(KB).length;
+      if (stored !== files) throw new Error(`the curl loop stored ${stored} of ${files} documents`);
+      return run.wallMs;
+    } finally {
+      await server.emulator.close();
+    }
+  };
+  const ours = async (rep: number): Promise<number> => {
+    const server = await startServer('v1-0.27');
+    try {
+      const config = writeConfig(dir, {
+        url: server.emulator.url,
+        apiKey: API_KEY,
+        api: 'v1',
+        root,
+        kb: KB,
+        stateFile: path.join(dir, `state-${rep}.json`),
+        rateLimit: { requestsPerSecond: 1_000_000, concurrency: MANY_SMALL_CONCURRENCY },
+      });
+      const run = expectSuccess(await runCli(['--config', config, '--sync', '-q'], dir), 'first sync');
+      const summary = summaryOf(run);
+      if (summary.uploaded !== files || server.emulator.documents(KB).length !== files) throw new Error(`the first sync uploaded ${summary.uploaded} of ${files}`);
+      return run.wallMs;
+    } finally {
+      await server.emulator.close();
+    }
+  };
+  const curlLoopMs: number[] = [];
+  const oursMs: number[] = [];
+  for (let rep = 0; rep < Math.min(ctx.reps, 3); rep += 1) {
+    curlLoopMs.push(await curlLoop());
+    oursMs.push(await ours(rep));
+  }
+  const speedup = median(curlLoopMs) / median(oursMs);
+  ctx.log(`row 5: curl loop ${formatMs(median(curlLoopMs))}, ours ${formatMs(median(oursMs))} (${speedup.toFixed(1)}× faster)`);
+  return { files, curlLoopMs, oursMs, speedup };
+}
+
+export function manySmallRow(result: ManySmallResult): Row {
+  const perSecond = (ms: number) => Math.round(result.files / (ms / 1000));
+  return {
+    id: '5',
+    measure: `first sync, ${result.files.toLocaleString('en')} files of 4 KB, no rate limit (concurrency ${MANY_SMALL_CONCURRENCY})`,
+    baseline: `curl loop ${formatMs(median(result.curlLoopMs))} (${perSecond(median(result.curlLoopMs))}/s)`,
+    ours: `${formatMs(median(result.oursMs))} (${perSecond(median(result.oursMs))}/s)`,
+    ratio: `${result.speedup.toFixed(1)}× faster`,
+    target: '≥ 5× faster',
+    pass: result.speedup >= 5,
+    data: { files: result.files, curlLoopMs: result.curlLoopMs.map((ms) => round(ms, 1)), oursMs: result.oursMs.map((ms) => round(ms, 1)), speedup: round(result.speedup, 2) },
+  };
+}

@@ -1,0 +1,91 @@
+// Row 1 (and its growth figures): a no-op `--sync --skip-listing` over N files already in sync, the whole
+// process, against `find ROOT -type f -printf '%s %T@\n'` over the same tree. Also yields the peak RSS of
+// those runs (row 7) and checks that a no-op sends no write request.
+import path from 'node:path';
+import { writes } from '../../test/e2e/harness.js';
+import { API_KEY, KB, startServer, type BenchContext } from '../lib/context.js';
+import { expectSuccess, runCli, summaryOf, timed, type CliRun } from '../lib/processes.js';
+import type { Row } from '../lib/report.js';
+import { formatMiB, formatMs, formatRatio, median, round } from '../lib/stats.js';
+import { makeSmallTree, writeConfig, writeSyncedState } from '../lib/trees.js';
+
+export interface NoopSyncResult {
+  readonly files: number;
+  readonly findMs: number[];
+  readonly oursMs: number[];
+  readonly ratio: number;
+  readonly peakRssBytes: number;
+  readonly writeRequests: number;
+  /** Where the tree, config and state are, for rows that reuse them. */
+  readonly dir: string;
+  readonly root: string;
+  readonly stateFile: string;
+}
+
+/** Builds the tree and its in-sync state, then alternates baseline and ours `reps` times. */
+export async function measureNoopSync(ctx: BenchContext, files: number, reps = ctx.reps): Promise<NoopSyncResult> {
+  const dir = ctx.dir(`noop-${files}`);
+  const root = path.join(dir, 'tree');
+  const stateFile = path.join(dir, 'state.json');
+  ctx.log(`row 1: building ${files} files`);
+  const relPaths = makeSmallTree(root, files);
+  const server = await startServer('v1-0.27');
+  try {
+    writeSyncedState({ root, kb: KB, kbId: server.kbId, relPaths, stateFile });
+    const config = writeConfig(dir, { url: server.emulator.url, apiKey: API_KEY, api: 'v1', root, kb: KB, stateFile });
+    const find = () => timed('find', [root, '-type', 'f', '-printf', '%s %T@\n'], { discardStdout: true });
+    const ours = async (): Promise<CliRun> => {
+      const run = expectSuccess(await runCli(['--config', config, '--sync', '--skip-listing', '-q'], dir), 'no-op --sync');
+      const summary = summaryOf(run);
+      if (summary.unchanged !== files || summary.uploaded + summary.replaced + summary.deleted + summary.failed !== 0) {
+        throw new Error(`the no-op sync was not a no-op: ${JSON.stringify(summary)}`);
+      }
+      return run;
+    };
+    // Warm-up (page cache, and the state file as the CLI itself writes it), then interleaved runs so
+    // machine noise hits both sides alike.
+    expectSuccess(await find(), 'find');
+    await ours();
+    server.emulator.clearRequests();
+    const findMs: number[] = [];
+    const oursMs: number[] = [];
+    let peakRssBytes = 0;
+    for (let rep = 0; rep < reps; rep += 1) {
+      findMs.push(expectSuccess(await find(), 'find').wallMs);
+      const run = await ours();
+      oursMs.push(run.wallMs);
+      peakRssBytes = Math.max(peakRssBytes, run.peakRssBytes);
+    }
+    const ratio = median(oursMs) / median(findMs);
+    ctx.log(`row 1 @${files}: find ${formatMs(median(findMs))}, ours ${formatMs(median(oursMs))} (${formatRatio(ratio)}), peak RSS ${formatMiB(peakRssBytes)}`);
+    return { files, findMs, oursMs, ratio, peakRssBytes, writeRequests: writes(server.emulator).length, dir, root, stateFile };
+  } finally {
+    await server.emulator.close();
+  }
+}
+
+export function noopSyncRow(result: NoopSyncResult, id: string, targetRatio: number | undefined): Row {
+  const find = median(result.findMs);
+  const ours = median(result.oursMs);
+  const pass = targetRatio === undefined ? undefined : result.ratio <= targetRatio && result.writeRequests === 0;
+  return {
+    id,
+    measure: `no-op --sync --skip-listing, ${result.files.toLocaleString('en')} files, whole process`,
+    baseline: `find -printf ${formatMs(find)}`,
+    ours: formatMs(ours),
+    ratio: formatRatio(result.ratio),
+    target: targetRatio === undefined ? 'growth' : `≤ ${targetRatio.toFixed(1)}×, 0 writes`,
+    pass,
+    ...(result.writeRequests > 0 ? { note: `${result.writeRequests} write request(s) in a no-op sync` } : {}),
+    data: {
+      files: result.files,
+      findMs: result.findMs.map((ms) => round(ms, 1)),
+      oursMs: result.oursMs.map((ms) => round(ms, 1)),
+      findMedianMs: round(find, 1),
+      oursMedianMs: round(ours, 1),
+      ratio: round(result.ratio, 3),
+      peakRssBytes: result.peakRssBytes,
+      writeRequests: result.writeRequests,
+    },
+  };
+}
