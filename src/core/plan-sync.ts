@@ -2,7 +2,7 @@
 // what the server lists, decide what to do. No I/O, no clock: data in, data out.
 import type { Fingerprint, Intent, LocalFile, RelPath, TrackedFile } from './model.js';
 import type { RemoteDoc } from '../sync/ports.js';
-import { docNameFor } from './doc-name.js';
+import { docNameFor, extensionOf } from './doc-name.js';
 
 export type UploadReason = 'new' | 'changed' | 'missing-remote' | 'retry';
 export type DeleteReason = 'deleted' | 'excluded';
@@ -14,6 +14,9 @@ export type Action =
   | { readonly kind: 'delete'; readonly relPath: RelPath; readonly reason: DeleteReason; readonly docIds: readonly string[] }
   /** Superseded versions of a still-present file: delete them, keep the entry. */
   | { readonly kind: 'delete-obsolete'; readonly relPath: RelPath; readonly docIds: readonly string[] }
+  /** A tracked file moved (its path vanished, a new path with the same SHA-256 appeared in the same run):
+   *  rename its document in place (id and chunks kept) instead of uploading again and deleting. */
+  | { readonly kind: 'rename'; readonly relPath: RelPath; readonly from: RelPath; readonly docId: string; readonly local: LocalFile }
   /** Content unchanged although the fingerprint moved (touch, chmod, cp -p): remember the new fingerprint. */
   | { readonly kind: 'record'; readonly relPath: RelPath; readonly local: LocalFile }
   /** A state entry with no document and no file (e.g. a failed first upload of a file now gone). */
@@ -41,6 +44,9 @@ export interface PlanOptions {
   readonly massDeleteFloor: number;
   /** False when the folder root is missing, unreadable or on another device: nothing is deleted. */
   readonly rootHealthy: boolean;
+  /** The server can rename a document in place (v1 update): moves become 'rename' actions. Off (legacy)
+   *  means a move is an upload of the new path plus a delete of the old one. */
+  readonly renameInPlace?: boolean;
 }
 
 export interface PlanInput {
@@ -113,7 +119,54 @@ export function planSync(input: PlanInput): Plan {
     deletes.push({ kind: 'delete', relPath, reason: excluded ? 'excluded' : 'deleted', docIds });
   }
 
-  return guardDeletes(actions, deletes, tracked, options, unchanged);
+  const paired = options.renameInPlace ? pairMoves(actions, deletes, tracked) : { actions, deletes };
+  return guardDeletes(paired.actions, paired.deletes, tracked, options, unchanged);
+}
+
+/** A vanished path and a new path holding the same bytes (same SHA-256) are one move, provided the
+ *  extension stays (RAGFlow refuses a rename that changes it) and the old entry is plainly synced (one
+ *  confirmed document, no intent or leftovers to clean up). Among several candidates with identical
+ *  content the one with the same base name wins (a directory rename), else the first. */
+function pairMoves(
+  actions: Action[],
+  deletes: Array<Extract<Action, { kind: 'delete' }>>,
+  tracked: ReadonlyMap<RelPath, TrackedFile>,
+): { actions: Action[]; deletes: Array<Extract<Action, { kind: 'delete' }>> } {
+  const newBySha = new Map<string, Array<Extract<Action, { kind: 'upload' }>>>();
+  for (const action of actions) {
+    if (action.kind !== 'upload' || action.reason !== 'new' || tracked.has(action.relPath) || action.local.sha256 === undefined) continue;
+    const list = newBySha.get(action.local.sha256) ?? [];
+    list.push(action);
+    newBySha.set(action.local.sha256, list);
+  }
+  if (newBySha.size === 0) return { actions, deletes };
+  const renames = new Map<Action, Extract<Action, { kind: 'rename' }>>();
+  const keptDeletes: Array<Extract<Action, { kind: 'delete' }>> = [];
+  for (const del of deletes) {
+    const entry = tracked.get(del.relPath);
+    const movable =
+      del.reason === 'deleted' &&
+      entry?.docId !== undefined &&
+      entry.status === 'synced' &&
+      entry.intent === undefined &&
+      (entry.obsoleteDocIds?.length ?? 0) === 0 &&
+      del.docIds.length === 1 &&
+      del.docIds[0] === entry.docId;
+    const candidates = movable ? (newBySha.get(entry.sha256) ?? []) : [];
+    const sameExt = candidates.filter((c) => !renames.has(c) && extensionOf(docNameFor(c.relPath)) === extensionOf(docNameFor(del.relPath)));
+    const target = sameExt.find((c) => baseName(c.relPath) === baseName(del.relPath)) ?? sameExt[0];
+    if (!movable || target === undefined || entry?.docId === undefined) {
+      keptDeletes.push(del);
+      continue;
+    }
+    renames.set(target, { kind: 'rename', relPath: target.relPath, from: del.relPath, docId: entry.docId, local: target.local });
+  }
+  if (renames.size === 0) return { actions, deletes };
+  return { actions: actions.map((a) => renames.get(a) ?? a), deletes: keptDeletes };
+}
+
+function baseName(relPath: RelPath): string {
+  return relPath.slice(relPath.lastIndexOf('/') + 1);
 }
 
 function planAdoption(relPath: RelPath, file: LocalFile, remote: ReadonlyMap<string, RemoteDoc>, claimed: ReadonlySet<string>): Action[] {

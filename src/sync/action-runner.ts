@@ -11,7 +11,7 @@ import type { KbClient, KbRef, RemoteDoc, RemoteError, Result, StateStore, Folde
 import type { PausableScheduler } from './request-scheduler.js';
 import { withRetries } from './with-retries.js';
 
-export type OutcomeKind = 'uploaded' | 'replaced' | 'deleted' | 'recorded' | 'forgotten' | 'recovered' | 'failed' | 'skipped';
+export type OutcomeKind = 'uploaded' | 'replaced' | 'renamed' | 'deleted' | 'recorded' | 'forgotten' | 'recovered' | 'failed' | 'skipped';
 
 export interface Outcome {
   readonly kind: OutcomeKind;
@@ -75,6 +75,8 @@ export class ActionRunner {
       case 'delete-obsolete':
         await this.deleteObsolete(action.relPath, action.docIds);
         return [];
+      case 'rename':
+        return this.rename(action);
       case 'record':
         return [this.record(action.relPath, action.local)];
       case 'forget':
@@ -284,6 +286,39 @@ export class ActionRunner {
       if (!result.ok && result.kind !== 'doc-not-found') return result;
     }
     return undefined;
+  }
+
+  /** A moved file: rename its document (same id, same chunks, no re-parse). The new name is the new path's;
+   *  RAGFlow keeps everything else. When the server refuses the rename (the document is gone, or the name
+   *  is taken by someone else's document), fall back to what a move was before: upload the new path, then
+   *  delete the old document. A server/network failure leaves the state as it was: the next run plans the
+   *  same rename again (renaming to the name it already has is a no-op, so a crash after the server renamed
+   *  and before the state was written is harmless). */
+  private async rename(action: Extract<Action, { kind: 'rename' }>): Promise<Outcome[]> {
+    const { client, kb, store, folderKey, logger, now } = this.deps;
+    const name = docNameFor(action.relPath);
+    const result = await this.withRetries(() => client.updateDocument(kb, action.docId, { name }, this.deps.signal));
+    if (result.ok) {
+      const entry = store.get(folderKey, action.from);
+      store.remove(folderKey, action.from);
+      if (entry) {
+        const { lastError: _e, failures: _f, ...rest } = entry;
+        store.put(folderKey, { ...rest, relPath: action.relPath, docName: result.value.name, ...fingerprintOf(action.local), updatedAt: now() });
+      }
+      logger.info({ path: action.relPath, from: action.from, kb: kb.name, docId: action.docId }, 'renamed');
+      return [{ kind: 'renamed', relPath: action.relPath, docId: action.docId }];
+    }
+    if (SERVER_TROUBLE.has(result.kind) || result.kind === 'aborted' || result.kind === 'auth') {
+      return [{ kind: 'failed', relPath: action.relPath, error: `${result.kind}: ${result.message}`, ...this.noteTrouble(result) }];
+    }
+    logger.info({ path: action.relPath, from: action.from, kind: result.kind, err: result.message }, 'rename refused; uploading the new path and deleting the old document');
+    const uploaded = await this.upload(action.relPath, action.local, undefined);
+    if (uploaded.kind === 'failed') return [uploaded];
+    if (result.kind === 'doc-not-found') {
+      store.remove(folderKey, action.from);
+      return [uploaded];
+    }
+    return [uploaded, await this.deleteGone(action.from, [action.docId])];
   }
 
   private record(relPath: RelPath, local: LocalFile): Outcome {

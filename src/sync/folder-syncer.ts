@@ -133,7 +133,8 @@ export class FolderSyncer {
 
     const tracked = new Map(store.files(folder.key).map((e) => [e.relPath, e]));
     const local = await this.hashWhereNeeded(snapshot.files, tracked, report);
-    const scope = this.scopeWithoutUnseen(snapshot.scope, local, report.skipped);
+    const seenScope = this.scopeWithoutUnseen(snapshot.scope, local, report.skipped);
+    const scope = seenScope && this.deps.client.capabilities.canUpdate ? await this.withMoveSources(seenScope, local, tracked) : seenScope;
     const plan = planSync({
       local,
       tracked,
@@ -147,6 +148,7 @@ export class FolderSyncer {
         allowMassDelete: options.allowMassDelete ?? false,
         massDeleteFloor: MASS_DELETE_FLOOR,
         rootHealthy: snapshot.rootHealthy,
+        renameInPlace: this.deps.client.capabilities.canUpdate,
       },
     });
     report.unchanged = plan.unchanged;
@@ -305,6 +307,26 @@ export class FolderSyncer {
     }
     for (const p of local.keys()) if (seen(p)) out.add(p);
     for (const e of this.deps.store.files(this.deps.folder.key)) if (seen(e.relPath)) out.add(e.relPath);
+    return out;
+  }
+
+  /** Daemon hints: a new file whose bytes match a tracked file outside the batch may be the far side of a
+   *  move whose other event fell into another batch (chokidar reports the add before the unlink, and each
+   *  path has its own quiet window). Pull the old path in when it is gone from disk, so the planner sees
+   *  both sides and renames instead of uploading. */
+  private async withMoveSources(scope: ReadonlySet<RelPath>, local: ReadonlyMap<RelPath, LocalFile>, tracked: ReadonlyMap<RelPath, TrackedFile>): Promise<ReadonlySet<RelPath>> {
+    const wanted = new Set<string>();
+    for (const relPath of scope) {
+      const file = local.get(relPath);
+      if (file?.sha256 !== undefined && !tracked.has(relPath)) wanted.add(file.sha256);
+    }
+    if (wanted.size === 0) return scope;
+    const out = new Set(scope);
+    for (const entry of tracked.values()) {
+      if (out.has(entry.relPath) || !wanted.has(entry.sha256) || entry.status !== 'synced') continue;
+      const now = await this.deps.reader.stat(this.deps.folder.path, entry.relPath).catch(() => null);
+      if (now === undefined) out.add(entry.relPath); // gone (an error is no evidence of that)
+    }
     return out;
   }
 
@@ -494,12 +516,14 @@ export class FolderSyncer {
     // Actions of one path run in plan order, one after the other: a crash recovery must have removed the
     // copies it found before the "file gone" delete or forget drops the entry (and with it the intent
     // that would let the next run find them again).
+    // A rename touches two paths: it waits for both and both wait for it.
     const lastOfPath = new Map<RelPath, Promise<unknown>>();
     await Promise.all(
       plan.actions.map((action) => {
-        const previous = lastOfPath.get(action.relPath);
-        const job = previous ? previous.then(() => runJob(action)) : runJob(action);
-        lastOfPath.set(action.relPath, job);
+        const paths = action.kind === 'rename' ? [action.relPath, action.from] : [action.relPath];
+        const previous = paths.map((p) => lastOfPath.get(p)).filter((p): p is Promise<unknown> => p !== undefined);
+        const job = previous.length > 0 ? Promise.all(previous).then(() => runJob(action)) : runJob(action);
+        for (const p of paths) lastOfPath.set(p, job);
         return job;
       }),
     );
@@ -548,6 +572,9 @@ function addOutcome(report: FolderReport, outcome: Outcome): void {
       break;
     case 'replaced':
       report.replaced += 1;
+      break;
+    case 'renamed':
+      report.renamed = (report.renamed ?? 0) + 1;
       break;
     case 'deleted':
       report.deleted += 1;

@@ -8,6 +8,8 @@ export interface FolderReport {
   readonly kb: string;
   uploaded: number;
   replaced: number;
+  /** Moved files whose document was renamed in place (no upload). */
+  renamed?: number;
   deleted: number;
   unchanged: number;
   bytesHashed: number;
@@ -26,7 +28,7 @@ export interface FolderReport {
 }
 
 export function emptyReport(folder: FolderConfig): FolderReport {
-  return { folder: folder.path, kb: folder.kb, uploaded: 0, replaced: 0, deleted: 0, unchanged: 0, bytesHashed: 0, failed: [], skipped: [], held: [], elapsedMs: 0 };
+  return { folder: folder.path, kb: folder.kb, uploaded: 0, replaced: 0, renamed: 0, deleted: 0, unchanged: 0, bytesHashed: 0, failed: [], skipped: [], held: [], elapsedMs: 0 };
 }
 
 export interface Totals {

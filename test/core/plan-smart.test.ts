@@ -1,0 +1,116 @@
+// Table-driven tests of the planner's smart-sync actions (docs/smart-sync.md): renames in place.
+import { describe, expect, it } from 'vitest';
+import { planSync, type PlanInput, type PlanOptions } from '../../src/core/plan-sync.js';
+import type { LocalFile, TrackedFile } from '../../src/core/model.js';
+
+const OPTIONS: PlanOptions = { deleteExcluded: false, maxDeletePercent: 50, allowMassDelete: false, massDeleteFloor: 10, rootHealthy: true, renameInPlace: true };
+
+function local(relPath: string, sha256: string | undefined, over: Partial<LocalFile> = {}): LocalFile {
+  return { relPath, absPath: `/root/${relPath}`, size: 10, mtimeMs: 1000, ctimeMs: 1000, ino: 1, ...(sha256 ? { sha256 } : {}), ...over };
+}
+function tracked(relPath: string, docId: string | undefined, sha256: string, over: Partial<TrackedFile> = {}): TrackedFile {
+  return { relPath, ...(docId ? { docId, docName: relPath } : {}), sha256, status: 'synced', size: 10, mtimeMs: 1000, ctimeMs: 1000, ino: 1, updatedAt: 0, ...over };
+}
+interface Parts {
+  local?: LocalFile[];
+  tracked?: TrackedFile[];
+  scope?: string[];
+  options?: Partial<PlanOptions>;
+}
+function plan(parts: Parts) {
+  const input: PlanInput = {
+    local: new Map((parts.local ?? []).map((f) => [f.relPath, f])),
+    tracked: new Map((parts.tracked ?? []).map((t) => [t.relPath, t])),
+    ...(parts.scope ? { scope: new Set(parts.scope) } : {}),
+    isExcluded: () => false,
+    options: { ...OPTIONS, ...parts.options },
+  };
+  return planSync(input);
+}
+const kinds = (p: ReturnType<typeof plan>) =>
+  p.actions.map((a) => `${a.kind}:${a.kind === 'rename' ? `${a.from}->${a.relPath}:${a.docId}` : a.relPath}${'reason' in a ? `:${a.reason}` : ''}`);
+
+describe('planSync: renames in place', () => {
+  const cases: Array<{ name: string; parts: Parts; expected: string[] }> = [
+    {
+      name: 'a path gone and a new path with the same SHA-256 → rename',
+      parts: { local: [local('b.txt', 's1')], tracked: [tracked('a.txt', 'd1', 's1')] },
+      expected: ['rename:a.txt->b.txt:d1'],
+    },
+    {
+      name: 'a move into another directory → rename',
+      parts: { local: [local('x/a.txt', 's1')], tracked: [tracked('a.txt', 'd1', 's1')] },
+      expected: ['rename:a.txt->x/a.txt:d1'],
+    },
+    {
+      name: 'different bytes → upload + delete',
+      parts: { local: [local('b.txt', 's2')], tracked: [tracked('a.txt', 'd1', 's1')] },
+      expected: ['upload:b.txt:new', 'delete:a.txt:deleted'],
+    },
+    {
+      name: 'a changed extension (RAGFlow refuses it) → upload + delete',
+      parts: { local: [local('a.md', 's1')], tracked: [tracked('a.txt', 'd1', 's1')] },
+      expected: ['upload:a.md:new', 'delete:a.txt:deleted'],
+    },
+    {
+      name: 'the server cannot rename (legacy) → upload + delete',
+      parts: { local: [local('b.txt', 's1')], tracked: [tracked('a.txt', 'd1', 's1')], options: { renameInPlace: false } },
+      expected: ['upload:b.txt:new', 'delete:a.txt:deleted'],
+    },
+    {
+      name: 'a copy (the old path is still there) → upload',
+      parts: { local: [local('a.txt', undefined), local('b.txt', 's1')], tracked: [tracked('a.txt', 'd1', 's1')] },
+      expected: ['upload:b.txt:new'],
+    },
+    {
+      name: 'the old entry has a pending intent → no rename',
+      parts: {
+        local: [local('b.txt', 's1')],
+        tracked: [tracked('a.txt', 'd1', 's1', { intent: { kind: 'upload', name: 'a.txt', sha256: 's9', startedAt: 1 } })],
+      },
+      expected: ['upload:b.txt:new', 'delete:a.txt:deleted'],
+    },
+    {
+      name: 'the old entry failed → no rename',
+      parts: { local: [local('b.txt', 's1')], tracked: [tracked('a.txt', 'd1', 's1', { status: 'failed' })] },
+      expected: ['upload:b.txt:new', 'delete:a.txt:deleted'],
+    },
+    {
+      name: 'two moved files with identical bytes pair by base name (a directory rename)',
+      parts: {
+        local: [local('new/one.txt', 's1'), local('new/two.txt', 's1')],
+        tracked: [tracked('old/two.txt', 'd2', 's1'), tracked('old/one.txt', 'd1', 's1')],
+      },
+      expected: ['rename:old/one.txt->new/one.txt:d1', 'rename:old/two.txt->new/two.txt:d2'],
+    },
+    {
+      name: 'one old path, two new copies → one rename, one upload',
+      parts: { local: [local('b.txt', 's1'), local('c.txt', 's1')], tracked: [tracked('a.txt', 'd1', 's1')] },
+      expected: ['rename:a.txt->b.txt:d1', 'upload:c.txt:new'],
+    },
+    {
+      name: 'a hint batch holding only the new path → no rename (the old side is not in scope)',
+      parts: { local: [local('b.txt', 's1')], tracked: [tracked('a.txt', 'd1', 's1')], scope: ['b.txt'] },
+      expected: ['upload:b.txt:new'],
+    },
+    {
+      name: 'a hint batch holding both sides → rename',
+      parts: { local: [local('b.txt', 's1')], tracked: [tracked('a.txt', 'd1', 's1')], scope: ['a.txt', 'b.txt'] },
+      expected: ['rename:a.txt->b.txt:d1'],
+    },
+  ];
+  it.each(cases)('$name', ({ parts, expected }) => {
+    expect(kinds(plan(parts)).sort()).toEqual([...expected].sort());
+  });
+
+  it('moves are not deletions: a folder of 50 renamed files passes the mass-delete guard', () => {
+    const n = 50;
+    const result = plan({
+      local: Array.from({ length: n }, (_, i) => local(`new/f${i}.txt`, `s${i}`)),
+      tracked: Array.from({ length: n }, (_, i) => tracked(`old/f${i}.txt`, `d${i}`, `s${i}`)),
+    });
+    expect(result.heldReason).toBeUndefined();
+    expect(result.actions.every((a) => a.kind === 'rename')).toBe(true);
+    expect(result.actions).toHaveLength(n);
+  });
+});
