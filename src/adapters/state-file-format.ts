@@ -64,6 +64,8 @@ const trackedFileSchema = z.object({
   failures: count.exactOptional(),
   intent: intentSchema.exactOptional(),
   obsoleteDocIds: z.array(z.string()).readonly().exactOptional(),
+  parserId: z.string().exactOptional(),
+  disabledAt: epochMs.exactOptional(),
   updatedAt: epochMs,
 });
 
@@ -121,6 +123,8 @@ const PLAIN_FIELDS: { readonly [K in PlainKey]-?: KindOf<NonNullable<TrackedFile
   permanent: 'boolean',
   failedSha256: 'string',
   failures: 'number',
+  parserId: 'string',
+  disabledAt: 'number',
   updatedAt: 'number',
 };
 /** Null prototype: a key such as `__proto__` or `constructor` is simply unknown here. */

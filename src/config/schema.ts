@@ -34,6 +34,24 @@ export const folderSchema = z
       .max(100)
       .default(50)
       .describe('A run deleting more than this share of the folder’s documents (and more than 10) is held.'),
+    rules: z
+      .array(
+        z.strictObject({
+          match: nonEmpty('a glob such as "**/*.xlsx"').describe('Glob (relative to the folder) of the files this rule applies to.'),
+          parserId: nonEmpty('a RAGFlow chunk method such as "table"').describe('Parser (chunk method) for the matching files.'),
+        }),
+      )
+      .default([])
+      .describe('Parser rules: the first rule whose glob matches a file picks its parser, else the folder’s parserId. Changing them re-parses the affected documents without re-uploading (v1 API).'),
+    deleteMode: z
+      .enum(['delete', 'disable'], { message: 'expected "delete" or "disable"' })
+      .default('delete')
+      .describe('"disable": a vanished file’s document is disabled (hidden from retrieval) and deleted only after deleteGraceHours; a file that comes back re-enables it (v1 API; legacy deletes).'),
+    deleteGraceHours: z
+      .number()
+      .min(0)
+      .default(24)
+      .describe('With deleteMode "disable": how long a disabled document waits for its file before it is deleted.'),
   })
   .describe('One folder mirrored into one knowledge base.');
 

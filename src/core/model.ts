@@ -52,6 +52,12 @@ export interface TrackedFile extends Fingerprint {
   /** Earlier documents of ours for this path (replaced versions) still to be deleted once the new one is
    *  confirmed. Kept here so a crash between "new uploaded" and "old deleted" never orphans the old one. */
   readonly obsoleteDocIds?: readonly string[];
+  /** The parser (chunk method) the document was last parsed with, as the folder's rules chose it. Absent in
+   *  entries written before parser rules existed: those were parsed with the folder's `parserId`. */
+  readonly parserId?: string;
+  /** deleteMode "disable": the file vanished and its document was disabled (hidden from retrieval) at this
+   *  epoch ms; it is deleted once deleteGraceHours have passed, or enabled again if the file comes back. */
+  readonly disabledAt?: number;
   /** Epoch ms of the last change to this entry. */
   readonly updatedAt: number;
 }

@@ -17,6 +17,13 @@ export type Action =
   /** A tracked file moved (its path vanished, a new path with the same SHA-256 appeared in the same run):
    *  rename its document in place (id and chunks kept) instead of uploading again and deleting. */
   | { readonly kind: 'rename'; readonly relPath: RelPath; readonly from: RelPath; readonly docId: string; readonly local: LocalFile }
+  /** The folder's parser rules now pick another parser for an unchanged file: set the document's chunk
+   *  method and parse it again (v1), no upload. */
+  | { readonly kind: 'reparse'; readonly relPath: RelPath; readonly docId: string; readonly parserId: string; readonly local: LocalFile }
+  /** deleteMode "disable": the file is gone; disable its document (reversible) instead of deleting it. */
+  | { readonly kind: 'disable'; readonly relPath: RelPath; readonly docIds: readonly string[] }
+  /** A file whose document was disabled came back with the same bytes: enable the document again. */
+  | { readonly kind: 'enable'; readonly relPath: RelPath; readonly docId: string; readonly local: LocalFile }
   /** Content unchanged although the fingerprint moved (touch, chmod, cp -p): remember the new fingerprint. */
   | { readonly kind: 'record'; readonly relPath: RelPath; readonly local: LocalFile }
   /** A state entry with no document and no file (e.g. a failed first upload of a file now gone). */
@@ -44,9 +51,14 @@ export interface PlanOptions {
   readonly massDeleteFloor: number;
   /** False when the folder root is missing, unreadable or on another device: nothing is deleted. */
   readonly rootHealthy: boolean;
-  /** The server can rename a document in place (v1 update): moves become 'rename' actions. Off (legacy)
-   *  means a move is an upload of the new path plus a delete of the old one. */
-  readonly renameInPlace?: boolean;
+  /** The server can update a document in place (v1): moves become 'rename' actions, parser-rule changes
+   *  'reparse', and deleteMode "disable" works. Off (legacy): a move is an upload plus a delete, deletes
+   *  are deletes, and rules only apply to uploads. */
+  readonly canUpdate?: boolean;
+  /** What a vanished file's document becomes (default 'delete'). */
+  readonly deleteMode?: 'delete' | 'disable';
+  /** deleteMode "disable": how long a disabled document waits for its file before it is deleted. */
+  readonly deleteGraceMs?: number;
 }
 
 export interface PlanInput {
@@ -64,6 +76,12 @@ export interface PlanInput {
   /** Rebuilding a lost state: a new file whose name matches an unclaimed server document is checked by
    *  content and adopted instead of uploaded again. */
   readonly adoptUnclaimed?: boolean;
+  /** The parser the folder's rules pick for a path (default: `defaultParserId` for every path). */
+  readonly parserFor?: (relPath: RelPath) => string;
+  /** The folder's parserId: what entries without a remembered parser were parsed with. */
+  readonly defaultParserId?: string;
+  /** The clock, as an input: deleteGraceMs counts from TrackedFile.disabledAt. */
+  readonly nowMs?: number;
 }
 
 export interface Plan {
@@ -96,7 +114,7 @@ export function planSync(input: PlanInput): Plan {
     if (!inScope(relPath)) continue;
     const entry = tracked.get(relPath);
     const decided =
-      entry === undefined && remote && input.adoptUnclaimed ? planAdoption(relPath, file, remote, claimed) : planPresentFile(relPath, file, entry, remote, claimed);
+      entry === undefined && remote && input.adoptUnclaimed ? planAdoption(relPath, file, remote, claimed) : planPresentFile(relPath, file, entry, remote, claimed, input);
     if (decided.length === 0) unchanged += 1;
     actions.push(...decided);
   }
@@ -119,8 +137,24 @@ export function planSync(input: PlanInput): Plan {
     deletes.push({ kind: 'delete', relPath, reason: excluded ? 'excluded' : 'deleted', docIds });
   }
 
-  const paired = options.renameInPlace ? pairMoves(actions, deletes, tracked) : { actions, deletes };
-  return guardDeletes(paired.actions, paired.deletes, tracked, options, unchanged);
+  const paired = options.canUpdate ? pairMoves(actions, deletes, tracked) : { actions, deletes };
+  const removals = options.canUpdate && options.deleteMode === 'disable' ? disableFirst(paired.deletes, tracked, options, input.nowMs ?? 0) : paired.deletes;
+  return guardDeletes(paired.actions, removals, tracked, options, unchanged);
+}
+
+type Removal = Extract<Action, { kind: 'delete' | 'disable' }>;
+
+/** deleteMode "disable": a vanished file's document is disabled first; it is deleted once it has stayed
+ *  disabled for the grace period, and left alone while it waits. Excluded files are deleted as before. */
+function disableFirst(deletes: ReadonlyArray<Extract<Action, { kind: 'delete' }>>, tracked: ReadonlyMap<RelPath, TrackedFile>, options: PlanOptions, nowMs: number): Removal[] {
+  const out: Removal[] = [];
+  for (const del of deletes) {
+    const disabledAt = tracked.get(del.relPath)?.disabledAt;
+    if (del.reason !== 'deleted') out.push(del);
+    else if (disabledAt === undefined) out.push({ kind: 'disable', relPath: del.relPath, docIds: del.docIds });
+    else if (nowMs - disabledAt >= (options.deleteGraceMs ?? 0)) out.push(del);
+  }
+  return out;
 }
 
 /** A vanished path and a new path holding the same bytes (same SHA-256) are one move, provided the
@@ -149,6 +183,7 @@ function pairMoves(
       entry?.docId !== undefined &&
       entry.status === 'synced' &&
       entry.intent === undefined &&
+      entry.disabledAt === undefined &&
       (entry.obsoleteDocIds?.length ?? 0) === 0 &&
       del.docIds.length === 1 &&
       del.docIds[0] === entry.docId;
@@ -183,6 +218,7 @@ function planPresentFile(
   entry: TrackedFile | undefined,
   remote: ReadonlyMap<string, RemoteDoc> | undefined,
   claimed: ReadonlySet<string>,
+  input: PlanInput,
 ): Action[] {
   if (entry === undefined) return [{ kind: 'upload', relPath, reason: 'new', local: file }];
   const out: Action[] = [];
@@ -226,6 +262,17 @@ function planPresentFile(
   if (entry.status === 'failed') {
     // A replacement that ran out of retries (the entry still names the old confirmed document): try again.
     out.push({ kind: 'upload', relPath, reason: 'retry', local: withHash(file, entry), replaces: entry.docId });
+    return out;
+  }
+  if (input.options.canUpdate && entry.disabledAt !== undefined) {
+    // Back within the grace period, same bytes: the disabled document serves again, nothing is uploaded.
+    out.push({ kind: 'enable', relPath, docId: entry.docId, local: withHash(file, entry) });
+    return out;
+  }
+  const wanted = input.parserFor?.(relPath);
+  const parsedWith = entry.parserId ?? input.defaultParserId;
+  if (input.options.canUpdate && wanted !== undefined && parsedWith !== undefined && wanted !== parsedWith) {
+    out.push({ kind: 'reparse', relPath, docId: entry.docId, parserId: wanted, local: withHash(file, entry) });
     return out;
   }
   if (!sameFingerprint(file, entry)) out.push({ kind: 'record', relPath, local: file });
@@ -286,7 +333,7 @@ function splitName(name: string): { stem: string; ext: string } {
 
 function guardDeletes(
   actions: Action[],
-  deletes: Array<Extract<Action, { kind: 'delete' }>>,
+  deletes: Removal[],
   tracked: ReadonlyMap<RelPath, TrackedFile>,
   options: PlanOptions,
   unchanged: number,
@@ -295,7 +342,7 @@ function guardDeletes(
   const held = deletes.map(({ relPath, docIds }) => ({ relPath, docIds }));
   if (!options.rootHealthy) return { actions, held, heldReason: 'root-unhealthy', unchanged };
   const trackedDocs = countTrackedDocs(tracked);
-  const gone = deletes.filter((d) => d.reason === 'deleted').length;
+  const gone = deletes.filter((d) => d.kind === 'disable' || d.reason === 'deleted').length;
   const overShare = trackedDocs > 0 && (gone / trackedDocs) * 100 > options.maxDeletePercent;
   if (!options.allowMassDelete && gone > options.massDeleteFloor && overShare) {
     return { actions, held, heldReason: 'mass-delete', unchanged };

@@ -11,7 +11,7 @@ import type { KbClient, KbRef, RemoteDoc, RemoteError, Result, StateStore, Folde
 import type { PausableScheduler } from './request-scheduler.js';
 import { withRetries } from './with-retries.js';
 
-export type OutcomeKind = 'uploaded' | 'replaced' | 'renamed' | 'deleted' | 'recorded' | 'forgotten' | 'recovered' | 'failed' | 'skipped';
+export type OutcomeKind = 'uploaded' | 'replaced' | 'renamed' | 'reparsed' | 'disabled' | 'enabled' | 'deleted' | 'recorded' | 'forgotten' | 'recovered' | 'failed' | 'skipped';
 
 export interface Outcome {
   readonly kind: OutcomeKind;
@@ -37,6 +37,8 @@ export interface RunnerDeps {
   /** Absolute folder root. */
   readonly root: string;
   readonly parserId: string;
+  /** The parser the folder's rules pick for a path (default: parserId for all). */
+  readonly parserFor?: (relPath: RelPath) => string;
   readonly client: KbClient;
   readonly kb: KbRef;
   readonly store: StateStore;
@@ -77,6 +79,12 @@ export class ActionRunner {
         return [];
       case 'rename':
         return this.rename(action);
+      case 'reparse':
+        return [await this.reparse(action)];
+      case 'disable':
+        return [await this.disable(action.relPath, action.docIds)];
+      case 'enable':
+        return [await this.enable(action)];
       case 'record':
         return [this.record(action.relPath, action.local)];
       case 'forget':
@@ -102,6 +110,7 @@ export class ActionRunner {
     let replaces = replacing;
     const { client, kb, store, folderKey, logger, now } = this.deps;
     const name = docNameFor(relPath);
+    const parserId = this.parserFor(relPath);
     const current = await this.deps.reader.stat(this.deps.root, relPath).catch(() => undefined);
     if (current === undefined) return this.vanished(relPath, false);
     let local = planned;
@@ -135,7 +144,7 @@ export class ActionRunner {
     const send = (file: LocalFile) =>
       this.withRetries(
         async () => {
-          const answer = await client.upload(kb, { path: file.absPath, name, parserId: this.deps.parserId, size: file.size }, this.deps.signal);
+          const answer = await client.upload(kb, { path: file.absPath, name, parserId, size: file.size }, this.deps.signal);
           if (!answer.ok && answer.ambiguous) maybeStored = true;
           return answer;
         },
@@ -176,12 +185,13 @@ export class ActionRunner {
       status: 'synced',
       ...fingerprintOf(local),
       ...(obsolete.length > 0 ? { obsoleteDocIds: obsolete } : {}),
+      parserId,
       updatedAt: now(),
     };
     store.put(folderKey, entry);
     if (after && !sameFingerprint(after, local)) logger.info({ path: relPath }, 'file changed while uploading; it will be uploaded again');
     logger.info({ path: relPath, kb: kb.name, docId: doc.id, name: doc.name }, isReplacement ? 'replaced' : 'uploaded');
-    if (!client.capabilities.uploadStartsParse) await this.prepareParse(doc);
+    if (!client.capabilities.uploadStartsParse) await this.prepareParse(doc, parserId);
     if (obsolete.length > 0) await this.deleteObsolete(relPath, obsolete);
     return { kind: isReplacement ? 'replaced' : 'uploaded', relPath, docId: doc.id };
   }
@@ -227,8 +237,8 @@ export class ActionRunner {
   }
 
   /** v1: set the chunk method when it differs from the dataset's, then queue the document for a batched parse. */
-  private async prepareParse(doc: RemoteDoc): Promise<void> {
-    const { client, kb, parserId, logger } = this.deps;
+  private async prepareParse(doc: RemoteDoc, parserId = this.deps.parserId): Promise<void> {
+    const { client, kb, logger } = this.deps;
     const current = doc.parserId ?? kb.parserId;
     if (current !== undefined && current !== parserId && client.capabilities.canUpdate) {
       const updated = await this.withRetries(() => client.updateDocument(kb, doc.id, { chunkMethod: parserId }, this.deps.signal));
@@ -319,6 +329,59 @@ export class ActionRunner {
       return [uploaded];
     }
     return [uploaded, await this.deleteGone(action.from, [action.docId])];
+  }
+
+  private parserFor(relPath: RelPath): string {
+    return this.deps.parserFor?.(relPath) ?? this.deps.parserId;
+  }
+
+  /** The parser rules now pick another parser for this document: set its chunk method, queue a parse. The
+   *  bytes stay where they are (no upload); RAGFlow drops the old chunks when it parses again. */
+  private async reparse(action: Extract<Action, { kind: 'reparse' }>): Promise<Outcome> {
+    const { client, kb, store, folderKey, logger, now } = this.deps;
+    const updated = await this.withRetries(() => client.updateDocument(kb, action.docId, { chunkMethod: action.parserId }, this.deps.signal));
+    if (!updated.ok) {
+      logger.warn({ path: action.relPath, parserId: action.parserId, err: updated.message }, 'could not change the parser; trying again on the next sync');
+      return { kind: 'failed', relPath: action.relPath, error: `${updated.kind}: ${updated.message}`, ...this.noteTrouble(updated) };
+    }
+    if (!this.toParse.includes(action.docId)) this.toParse.push(action.docId);
+    const entry = store.get(folderKey, action.relPath);
+    if (entry) store.put(folderKey, { ...entry, ...fingerprintOf(action.local), parserId: action.parserId, updatedAt: now() });
+    logger.info({ path: action.relPath, kb: kb.name, docId: action.docId, parserId: action.parserId }, 'parser changed; parsing again');
+    return { kind: 'reparsed', relPath: action.relPath, docId: action.docId };
+  }
+
+  /** deleteMode "disable": hide the vanished file's document(s) from retrieval; the entry stays (with
+   *  disabledAt) so the document is enabled again if the file comes back, or deleted after the grace period. */
+  private async disable(relPath: RelPath, docIds: readonly string[]): Promise<Outcome> {
+    const { client, kb, store, folderKey, logger, now } = this.deps;
+    for (const id of docIds) {
+      const result = await this.withRetries(() => client.updateDocument(kb, id, { enabled: false }, this.deps.signal));
+      if (!result.ok && result.kind !== 'doc-not-found') {
+        logger.warn({ path: relPath, kb: kb.name, err: result.message }, 'could not disable the document of a vanished file; will retry on the next sync');
+        return { kind: 'failed', relPath, error: `${result.kind}: ${result.message}`, ...this.noteTrouble(result) };
+      }
+    }
+    const entry = store.get(folderKey, relPath);
+    if (entry) store.put(folderKey, { ...entry, disabledAt: now(), updatedAt: now() });
+    logger.info({ path: relPath, kb: kb.name, docId: docIds.join(',') }, 'file vanished; document disabled');
+    return { kind: 'disabled', relPath, ...(docIds[0] ? { docId: docIds[0] } : {}) };
+  }
+
+  private async enable(action: Extract<Action, { kind: 'enable' }>): Promise<Outcome> {
+    const { client, kb, store, folderKey, logger, now } = this.deps;
+    const result = await this.withRetries(() => client.updateDocument(kb, action.docId, { enabled: true }, this.deps.signal));
+    if (!result.ok) {
+      logger.warn({ path: action.relPath, kb: kb.name, err: result.message }, 'could not enable the document of a file that came back; will retry on the next sync');
+      return { kind: 'failed', relPath: action.relPath, error: `${result.kind}: ${result.message}`, ...this.noteTrouble(result) };
+    }
+    const entry = store.get(folderKey, action.relPath);
+    if (entry) {
+      const { disabledAt: _d, ...rest } = entry;
+      store.put(folderKey, { ...rest, ...fingerprintOf(action.local), updatedAt: now() });
+    }
+    logger.info({ path: action.relPath, kb: kb.name, docId: action.docId }, 'file came back; document enabled again');
+    return { kind: 'enabled', relPath: action.relPath, docId: action.docId };
   }
 
   private record(relPath: RelPath, local: LocalFile): Outcome {

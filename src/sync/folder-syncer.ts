@@ -4,6 +4,7 @@ import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { FolderConfig } from '../config/load-config.js';
 import { createPathFilter } from '../core/path-filter.js';
+import { createParserChooser, type ParserChooser } from '../core/parser-rules.js';
 import { needsHash, planSync, sameFingerprint, type Action, type Plan } from '../core/plan-sync.js';
 import type { LocalFile, RelPath, TrackedFile } from '../core/model.js';
 import { ActionRunner, fingerprintOf, SERVER_TROUBLE, type Outcome, type ServerHealth } from './action-runner.js';
@@ -63,6 +64,7 @@ const MASS_DELETE_FLOOR = 10;
 
 export class FolderSyncer {
   readonly rules: PathRules;
+  private readonly parserFor: ParserChooser;
   private kb: KbRef | undefined;
   private loop: Promise<unknown> = Promise.resolve();
   private warnedNoListing = false;
@@ -71,6 +73,7 @@ export class FolderSyncer {
 
   constructor(private readonly deps: FolderSyncerDeps) {
     this.rules = createPathFilter({ include: deps.folder.include, exclude: deps.folder.exclude });
+    this.parserFor = createParserChooser(deps.folder.rules, deps.folder.parserId);
   }
 
   get folder(): FolderConfig {
@@ -148,8 +151,13 @@ export class FolderSyncer {
         allowMassDelete: options.allowMassDelete ?? false,
         massDeleteFloor: MASS_DELETE_FLOOR,
         rootHealthy: snapshot.rootHealthy,
-        renameInPlace: this.deps.client.capabilities.canUpdate,
+        canUpdate: this.deps.client.capabilities.canUpdate,
+        deleteMode: folder.deleteMode,
+        deleteGraceMs: folder.deleteGraceHours * 3_600_000,
       },
+      parserFor: this.parserFor,
+      defaultParserId: folder.parserId,
+      nowMs: now(),
     });
     report.unchanged = plan.unchanged;
     report.held = plan.held.map((h) => h.relPath);
@@ -466,6 +474,7 @@ export class FolderSyncer {
       folderKey: folder.key,
       root: folder.path,
       parserId: folder.parserId,
+      parserFor: this.parserFor,
       client,
       kb,
       store,
@@ -584,6 +593,9 @@ function addOutcome(report: FolderReport, outcome: Outcome): void {
       if (outcome.serverTrouble) report.serverTrouble = true;
       break;
     case 'recorded':
+    case 'reparsed':
+    case 'disabled':
+    case 'enabled':
     case 'forgotten':
     case 'skipped':
       break;

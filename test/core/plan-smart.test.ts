@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { planSync, type PlanInput, type PlanOptions } from '../../src/core/plan-sync.js';
 import type { LocalFile, TrackedFile } from '../../src/core/model.js';
 
-const OPTIONS: PlanOptions = { deleteExcluded: false, maxDeletePercent: 50, allowMassDelete: false, massDeleteFloor: 10, rootHealthy: true, renameInPlace: true };
+const OPTIONS: PlanOptions = { deleteExcluded: false, maxDeletePercent: 50, allowMassDelete: false, massDeleteFloor: 10, rootHealthy: true, canUpdate: true };
 
 function local(relPath: string, sha256: string | undefined, over: Partial<LocalFile> = {}): LocalFile {
   return { relPath, absPath: `/root/${relPath}`, size: 10, mtimeMs: 1000, ctimeMs: 1000, ino: 1, ...(sha256 ? { sha256 } : {}), ...over };
@@ -16,19 +16,28 @@ interface Parts {
   tracked?: TrackedFile[];
   scope?: string[];
   options?: Partial<PlanOptions>;
+  rules?: Record<string, string>;
+  excluded?: string[];
+  nowMs?: number;
 }
 function plan(parts: Parts) {
   const input: PlanInput = {
     local: new Map((parts.local ?? []).map((f) => [f.relPath, f])),
     tracked: new Map((parts.tracked ?? []).map((t) => [t.relPath, t])),
     ...(parts.scope ? { scope: new Set(parts.scope) } : {}),
-    isExcluded: () => false,
+    isExcluded: (relPath) => (parts.excluded ?? []).includes(relPath),
     options: { ...OPTIONS, ...parts.options },
+    defaultParserId: 'naive',
+    parserFor: (relPath) => Object.entries(parts.rules ?? {}).find(([ext]) => relPath.endsWith(ext))?.[1] ?? 'naive',
+    ...(parts.nowMs !== undefined ? { nowMs: parts.nowMs } : {}),
   };
   return planSync(input);
 }
 const kinds = (p: ReturnType<typeof plan>) =>
-  p.actions.map((a) => `${a.kind}:${a.kind === 'rename' ? `${a.from}->${a.relPath}:${a.docId}` : a.relPath}${'reason' in a ? `:${a.reason}` : ''}`);
+  p.actions.map(
+    (a) =>
+      `${a.kind}:${a.kind === 'rename' ? `${a.from}->${a.relPath}:${a.docId}` : a.relPath}${'reason' in a ? `:${a.reason}` : ''}${a.kind === 'reparse' ? `:${a.parserId}` : ''}`,
+  );
 
 describe('planSync: renames in place', () => {
   const cases: Array<{ name: string; parts: Parts; expected: string[] }> = [
@@ -54,7 +63,7 @@ describe('planSync: renames in place', () => {
     },
     {
       name: 'the server cannot rename (legacy) → upload + delete',
-      parts: { local: [local('b.txt', 's1')], tracked: [tracked('a.txt', 'd1', 's1')], options: { renameInPlace: false } },
+      parts: { local: [local('b.txt', 's1')], tracked: [tracked('a.txt', 'd1', 's1')], options: { canUpdate: false } },
       expected: ['upload:b.txt:new', 'delete:a.txt:deleted'],
     },
     {
@@ -112,5 +121,100 @@ describe('planSync: renames in place', () => {
     expect(result.heldReason).toBeUndefined();
     expect(result.actions.every((a) => a.kind === 'rename')).toBe(true);
     expect(result.actions).toHaveLength(n);
+  });
+});
+
+const HOUR = 3_600_000;
+
+describe('planSync: parser rules', () => {
+  const cases: Array<{ name: string; parts: Parts; expected: string[] }> = [
+    {
+      name: 'a rule now picks another parser for an unchanged file → reparse (no upload)',
+      parts: { local: [local('t.csv', undefined)], tracked: [tracked('t.csv', 'd1', 's1', { parserId: 'naive' })], rules: { '.csv': 'table' } },
+      expected: ['reparse:t.csv:table'],
+    },
+    {
+      name: 'an entry without a remembered parser was parsed with the folder default',
+      parts: { local: [local('t.csv', undefined)], tracked: [tracked('t.csv', 'd1', 's1')], rules: { '.csv': 'table' } },
+      expected: ['reparse:t.csv:table'],
+    },
+    {
+      name: 'a rule removed → back to the folder default',
+      parts: { local: [local('t.csv', undefined)], tracked: [tracked('t.csv', 'd1', 's1', { parserId: 'table' })] },
+      expected: ['reparse:t.csv:naive'],
+    },
+    {
+      name: 'the parser already matches → nothing',
+      parts: { local: [local('t.csv', undefined)], tracked: [tracked('t.csv', 'd1', 's1', { parserId: 'table' })], rules: { '.csv': 'table' } },
+      expected: [],
+    },
+    {
+      name: 'changed content → an upload (which uses the new parser), not a reparse',
+      parts: { local: [local('t.csv', 's2', { mtimeMs: 2 })], tracked: [tracked('t.csv', 'd1', 's1', { parserId: 'naive' })], rules: { '.csv': 'table' } },
+      expected: ['upload:t.csv:changed'],
+    },
+    {
+      name: 'legacy (no update) → rules only apply to uploads',
+      parts: { local: [local('t.csv', undefined)], tracked: [tracked('t.csv', 'd1', 's1')], rules: { '.csv': 'table' }, options: { canUpdate: false } },
+      expected: [],
+    },
+  ];
+  it.each(cases)('$name', ({ parts, expected }) => {
+    expect(kinds(plan(parts))).toEqual(expected);
+  });
+});
+
+describe('planSync: reversible deletes (deleteMode "disable")', () => {
+  const disable: Partial<PlanOptions> = { deleteMode: 'disable', deleteGraceMs: 24 * HOUR };
+  const cases: Array<{ name: string; parts: Parts; expected: string[] }> = [
+    {
+      name: 'a vanished file → disable its document',
+      parts: { tracked: [tracked('a.txt', 'd1', 's1')], options: disable, nowMs: 10 * HOUR },
+      expected: ['disable:a.txt'],
+    },
+    {
+      name: 'disabled, within the grace period → nothing',
+      parts: { tracked: [tracked('a.txt', 'd1', 's1', { disabledAt: 10 * HOUR })], options: disable, nowMs: 33 * HOUR },
+      expected: [],
+    },
+    {
+      name: 'disabled, grace period over → delete',
+      parts: { tracked: [tracked('a.txt', 'd1', 's1', { disabledAt: 10 * HOUR })], options: disable, nowMs: 34 * HOUR },
+      expected: ['delete:a.txt:deleted'],
+    },
+    {
+      name: 'the file came back with the same bytes → enable (no upload)',
+      parts: { local: [local('a.txt', undefined)], tracked: [tracked('a.txt', 'd1', 's1', { disabledAt: 10 * HOUR })], options: disable, nowMs: 11 * HOUR },
+      expected: ['enable:a.txt'],
+    },
+    {
+      name: 'the file came back with other bytes → upload replacing the disabled document',
+      parts: { local: [local('a.txt', 's2', { mtimeMs: 5 })], tracked: [tracked('a.txt', 'd1', 's1', { disabledAt: 10 * HOUR })], options: disable, nowMs: 11 * HOUR },
+      expected: ['upload:a.txt:changed'],
+    },
+    {
+      name: 'an excluded file is deleted, not disabled',
+      parts: { tracked: [tracked('a.txt', 'd1', 's1')], excluded: ['a.txt'], options: { ...disable, deleteExcluded: true }, nowMs: 0 },
+      expected: ['delete:a.txt:excluded'],
+    },
+    {
+      name: 'deleteMode "delete" (default) → delete at once',
+      parts: { tracked: [tracked('a.txt', 'd1', 's1')], nowMs: 0 },
+      expected: ['delete:a.txt:deleted'],
+    },
+    {
+      name: 'legacy (no update) → delete at once',
+      parts: { tracked: [tracked('a.txt', 'd1', 's1')], options: { ...disable, canUpdate: false }, nowMs: 0 },
+      expected: ['delete:a.txt:deleted'],
+    },
+  ];
+  it.each(cases)('$name', ({ parts, expected }) => {
+    expect(kinds(plan(parts))).toEqual(expected);
+  });
+
+  it('mass disables are held by the mass-delete guard like deletes', () => {
+    const result = plan({ tracked: Array.from({ length: 20 }, (_, i) => tracked(`f${i}.txt`, `d${i}`, `s${i}`)), options: disable, nowMs: 0 });
+    expect(result.heldReason).toBe('mass-delete');
+    expect(result.actions).toEqual([]);
   });
 });
