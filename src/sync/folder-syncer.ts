@@ -6,7 +6,7 @@ import type { FolderConfig } from '../config/load-config.js';
 import { createPathFilter } from '../core/path-filter.js';
 import { createParserChooser, type ParserChooser } from '../core/parser-rules.js';
 import { needsHash, planSync, sameFingerprint, type Action, type Plan } from '../core/plan-sync.js';
-import type { LocalFile, RelPath, TrackedFile } from '../core/model.js';
+import type { FolderMeta, LocalFile, RelPath, TrackedFile } from '../core/model.js';
 import { ActionRunner, fingerprintOf, SERVER_TROUBLE, type Outcome, type ServerHealth } from './action-runner.js';
 import type { FolderReader, KbClient, KbRef, PathRules, RemoteDoc, Result, StateStore } from './ports.js';
 import type { PausableScheduler } from './request-scheduler.js';
@@ -68,6 +68,8 @@ export class FolderSyncer {
   private kb: KbRef | undefined;
   private loop: Promise<unknown> = Promise.resolve();
   private warnedNoListing = false;
+  /** The examine queued behind the current run, which later hints join. */
+  private waitingExamine: { paths: Set<RelPath>; dirs: Set<RelPath>; report: Promise<FolderReport> } | undefined;
   /** The current run's progress; runs are serialized, so there is one at a time. */
   private progress: SyncProgress | undefined;
 
@@ -85,9 +87,23 @@ export class FolderSyncer {
     return this.serialize(() => this.runOnce(undefined, options));
   }
 
-  /** Re-examine only these paths (daemon hints); `dirs` pulls in every tracked path below them. */
+  /** Re-examine only these paths (daemon hints); `dirs` pulls in every tracked path below them. Hints that
+   *  arrive while an examine is still waiting for its turn join it: a burst of events then costs a few runs
+   *  (and state-file writes), not one per batch. Its report covers all the joined paths. */
   examine(paths: ReadonlySet<RelPath>, dirs: ReadonlySet<RelPath> = new Set()): Promise<FolderReport> {
-    return this.serialize(() => this.runOnce({ paths, dirs }, { listRemote: false }));
+    const waiting = this.waitingExamine;
+    if (waiting) {
+      for (const p of paths) waiting.paths.add(p);
+      for (const d of dirs) waiting.dirs.add(d);
+      return waiting.report;
+    }
+    const joined = { paths: new Set(paths), dirs: new Set(dirs) };
+    const report = this.serialize(() => {
+      if (this.waitingExamine?.paths === joined.paths) this.waitingExamine = undefined;
+      return this.runOnce(joined, { listRemote: false });
+    });
+    this.waitingExamine = { ...joined, report };
+    return report;
   }
 
   private serialize<T>(run: () => Promise<T>): Promise<T> {
@@ -254,6 +270,7 @@ export class FolderSyncer {
       ...(stillHeld.length > 0 ? { heldDeletes: stillHeld.sort() } : {}),
       ...(rebuild ? { rebuild } : {}),
     };
+    if (run.full && plan.actions.length === 0 && stampOnlyMoved(meta, next)) return;
     if (run.full || JSON.stringify(next) !== JSON.stringify(meta)) store.setMeta(folder.key, next);
   }
 
@@ -561,6 +578,21 @@ export class FolderSyncer {
     for (const doc of unparsed) await runner.resumeParse(doc);
   }
 }
+
+/** A reconcile that found nothing to do would rewrite the whole state file (~30 MB at 100,000 files) only
+ *  to move lastReconcileAt; such a stamp is refreshed on disk at most this often. */
+const RECONCILE_STAMP_REFRESH_MS = 15 * 60_000;
+
+function stampOnlyMoved(before: FolderMeta, after: FolderMeta): boolean {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)] as Array<keyof FolderMeta>);
+  for (const key of keys) {
+    if (key !== 'lastReconcileAt' && JSON.stringify(before[key]) !== JSON.stringify(after[key])) return false;
+  }
+  const previous = before.lastReconcileAt;
+  const next = after.lastReconcileAt;
+  return previous !== undefined && next !== undefined && Math.abs(next - previous) < RECONCILE_STAMP_REFRESH_MS;
+}
+
 
 interface Snapshot {
   readonly files: LocalFile[];
