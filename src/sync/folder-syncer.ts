@@ -593,7 +593,6 @@ function stampOnlyMoved(before: FolderMeta, after: FolderMeta): boolean {
   return previous !== undefined && next !== undefined && Math.abs(next - previous) < RECONCILE_STAMP_REFRESH_MS;
 }
 
-
 interface Snapshot {
   readonly files: LocalFile[];
   readonly oversize: Set<RelPath>;
