@@ -6,7 +6,7 @@ import type { Config } from './config/load-config.js';
 import { EXIT, type ExitCode } from './core/exit-codes.js';
 import { nodeFolderReader } from './adapters/node-folder-reader.js';
 import { openStateStore } from './adapters/state-store.js';
-import { watchFolder } from './adapters/chokidar-watcher.js';
+import { watchFolder } from './adapters/folder-watcher.js';
 import { createClient } from './ragflow/create-client.js';
 import { Daemon, type DaemonEnd } from './sync/daemon.js';
 import type { ServerHealth } from './sync/action-runner.js';
