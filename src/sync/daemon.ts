@@ -194,7 +194,7 @@ export class Daemon {
       if (!folder.degraded) {
         logger.error(
           { path: folder.syncer.folder.path, code: error.code },
-          'inotify limit reached: some changes will only be seen by periodic rescans. Raise it, e.g. `sysctl fs.inotify.max_user_watches=524288` (one watch per file and directory), or set daemon.usePolling',
+          'inotify limit reached: some changes will only be seen by periodic rescans. Raise it, e.g. `sysctl fs.inotify.max_user_watches=524288` (one watch per directory), or set daemon.usePolling',
         );
         folder.degraded = true;
         this.armRescan(folder);
