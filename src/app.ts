@@ -101,14 +101,10 @@ export async function openEngine(config: Config, logger: Logger, options: OpenEn
 /** Checks that a lost or corrupt state can be rebuilt: that needs a server that lists documents. */
 function checkStateRecoverable(engine: Engine, logger: Logger): void {
   const outcome = engine.store.loadOutcome;
+  // Only said here: the folder syncer decides whether the rebuild can go on (it refuses, exit 65, and
+  // remembers that in the state, where the server cannot list documents).
   if (outcome.kind === 'corrupt') {
     logger.error({ movedTo: outcome.movedTo, reason: outcome.reason }, 'the state file was corrupt; it was moved aside and the state is rebuilt from the server');
-    if (!engine.client.capabilities.canList) {
-      throw new StateUnrecoverableError(
-        `the state file was corrupt (moved to ${outcome.movedTo}) and this RAGFlow version cannot list documents, so the state cannot be rebuilt without duplicating every document. ` +
-          'Restore a backup of the state file, or delete the tool’s documents from the knowledge base and run --sync again.',
-      );
-    }
   }
 }
 

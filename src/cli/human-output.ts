@@ -43,6 +43,10 @@ export interface FolderStatus {
   readonly failed: Array<{ path: string; error: string; permanent: boolean }>;
   /** Files left out before any upload at the last full scan (too large, unreadable, not regular, symlink). */
   readonly skipped: Array<{ path: string; reason: string }>;
+  /** Deletions held by the mass-delete guard (applied by --sync --allow-mass-delete, or dropped when files return). */
+  readonly heldDeletes: string[];
+  /** 'blocked': a lost state cannot be rebuilt on this server; 'adopt': a rebuild is still under way. */
+  readonly rebuild?: 'adopt' | 'blocked';
   readonly lastReconcileAt?: string;
 }
 
@@ -51,7 +55,7 @@ export function folderStatus(
   kb: string,
   files: readonly TrackedFile[],
   lastReconcileAt: number | undefined,
-  meta?: Pick<FolderMeta, 'skipped'>,
+  meta?: Pick<FolderMeta, 'skipped' | 'heldDeletes' | 'rebuild'>,
 ): FolderStatus {
   return {
     folder,
@@ -60,6 +64,8 @@ export function folderStatus(
     pending: files.filter((f) => f.status === 'pending' || f.intent !== undefined || (f.obsoleteDocIds?.length ?? 0) > 0).length,
     failed: files.filter((f) => f.status === 'failed').map((f) => ({ path: f.relPath, error: f.lastError ?? 'failed', permanent: f.permanent === true })),
     skipped: (meta?.skipped ?? []).map((s) => ({ path: s.relPath, reason: s.reason })),
+    heldDeletes: [...(meta?.heldDeletes ?? [])],
+    ...(meta?.rebuild ? { rebuild: meta.rebuild } : {}),
     ...(lastReconcileAt ? { lastReconcileAt: new Date(lastReconcileAt).toISOString() } : {}),
   };
 }
@@ -68,10 +74,15 @@ export function formatStatus(statuses: readonly FolderStatus[]): string {
   const lines: string[] = [];
   for (const s of statuses) {
     lines.push(`${s.folder} → ${s.kb}`);
-    lines.push(`  tracked ${s.tracked}   pending ${s.pending}   failed ${s.failed.length}   skipped ${s.skipped.length}   last reconcile ${s.lastReconcileAt ?? 'never'}`);
+    lines.push(
+      `  tracked ${s.tracked}   pending ${s.pending}   failed ${s.failed.length}   skipped ${s.skipped.length}   held deletes ${s.heldDeletes.length}   last reconcile ${s.lastReconcileAt ?? 'never'}`,
+    );
+    if (s.rebuild === 'blocked') lines.push('  ! the state was lost and this server cannot list documents: nothing is synced until a good state file is restored (see the log)');
+    if (s.rebuild === 'adopt') lines.push('  rebuilding the state from the server (adopting documents by name and content)');
     for (const f of s.failed) lines.push(`  ! ${printable(f.path)}: ${f.error}${f.permanent ? ' (not retried until the file changes)' : ''}`);
     // JSON.stringify shows a newline or quote in a name as an escape instead of breaking the line.
     for (const k of s.skipped) lines.push(`  - ${printable(k.path)}: skipped, ${describeSkip(k.reason)}`);
+    for (const h of s.heldDeletes) lines.push(`  ~ ${printable(h)}: deletion held by the mass-delete guard (run --sync --allow-mass-delete to apply)`);
   }
   return lines.join('\n');
 }

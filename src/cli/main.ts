@@ -183,8 +183,9 @@ async function daemon(config: Config, logger: Logger): Promise<ExitCode> {
       return EXIT.authRejected;
     }
     if (end.kind === 'crashed') {
-      logger.fatal({ err: end.error }, 'internal error; stopping');
-      return EXIT.internal;
+      const code = exitCodeFor(end.error);
+      logger.fatal({ err: end.error }, code === undefined ? 'internal error; stopping' : 'stopping');
+      return code ?? EXIT.internal;
     }
     return EXIT.ok;
   });

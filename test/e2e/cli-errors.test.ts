@@ -76,7 +76,7 @@ describe.concurrent('configuration mistakes exit 78 and say field, expected and 
   it('no API key anywhere, and a key file that cannot be read', async () => {
     const { apiKey: _key, ...server } = VALID.server;
     expectConfigError(await withConfig('no-key.json', { ...VALID, server }), 'server.apiKey: expected an API key: set RAGFLOW_API_KEY, server.apiKey or server.apiKeyFile');
-    expectConfigError(await withConfig('key-file.json', { ...VALID, server: { ...server, apiKeyFile: 'no-such-key-file' } }), /server\.apiKeyFile: cannot read .*no-such-key-file \(ENOENT\)/);
+    expectConfigError(await withConfig('key-file.json', { ...VALID, server: { ...server, apiKeyFile: 'no-such-key-file' } }), /server\.apiKeyFile: expected a path to a file holding the API key; cannot read .*no-such-key-file \(ENOENT\)/);
   });
 
   it('a value out of range and an unknown enum value', async () => {
