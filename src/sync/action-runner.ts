@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Action } from '../core/plan-sync.js';
 import { recoveryCandidates, sameFingerprint } from '../core/plan-sync.js';
 import { docNameFor } from '../core/doc-name.js';
+import { metaVerdict, ownerMetaFields, readOwnerMeta } from '../core/doc-meta.js';
 import type { Fingerprint, LocalFile, RelPath, TrackedFile } from '../core/model.js';
 import type { RetryPolicy } from '../core/retry-policy.js';
 import type { KbClient, KbRef, RemoteDoc, RemoteError, Result, StateStore, FolderReader } from './ports.js';
@@ -51,6 +52,10 @@ export interface RunnerDeps {
   readonly retry?: RetryPolicy;
   readonly signal?: AbortSignal;
   readonly health?: ServerHealth;
+  /** The folder's state is being rebuilt (lost or corrupt state file): see recover(). */
+  readonly rebuilding?: boolean;
+  /** docs/smart-sync.md: identifies this host folder in the documents' metadata (see META_SOURCE). */
+  readonly sourceId?: string;
 }
 
 /** Kinds of failure that retrying the same bytes cannot fix. */
@@ -191,7 +196,7 @@ export class ActionRunner {
     store.put(folderKey, entry);
     if (after && !sameFingerprint(after, local)) logger.info({ path: relPath }, 'file changed while uploading; it will be uploaded again');
     logger.info({ path: relPath, kb: kb.name, docId: doc.id, name: doc.name }, isReplacement ? 'replaced' : 'uploaded');
-    if (!client.capabilities.uploadStartsParse) await this.prepareParse(doc, parserId);
+    if (!client.capabilities.uploadStartsParse) await this.prepareParse(doc, parserId, { relPath, sha256: local.sha256 ?? '' });
     if (obsolete.length > 0) await this.deleteObsolete(relPath, obsolete);
     return { kind: isReplacement ? 'replaced' : 'uploaded', relPath, docId: doc.id };
   }
@@ -237,14 +242,24 @@ export class ActionRunner {
   }
 
   /** v1: set the chunk method when it differs from the dataset's, then queue the document for a batched parse. */
-  private async prepareParse(doc: RemoteDoc, parserId = this.deps.parserId): Promise<void> {
+  /** With `owned` (a fresh upload), the same update also writes the ownership metadata (docs/smart-sync.md):
+   *  one extra request per upload where the chunk method already matched, none where it had to be set. */
+  private async prepareParse(doc: RemoteDoc, parserId = this.deps.parserId, owned?: { relPath: RelPath; sha256: string }): Promise<void> {
     const { client, kb, logger } = this.deps;
     const current = doc.parserId ?? kb.parserId;
-    if (current !== undefined && current !== parserId && client.capabilities.canUpdate) {
-      const updated = await this.withRetries(() => client.updateDocument(kb, doc.id, { chunkMethod: parserId }, this.deps.signal));
-      if (!updated.ok) logger.warn({ docId: doc.id, parserId, err: updated.message }, 'could not set the chunk method; parsing with the dataset default');
+    const setParser = current !== undefined && current !== parserId && client.capabilities.canUpdate;
+    const metaFields = owned && this.writesMeta() ? ownerMetaFields(this.deps.store.ownerId, this.deps.sourceId ?? '', owned.relPath, owned.sha256) : undefined;
+    if (setParser || metaFields) {
+      const patch = { ...(setParser ? { chunkMethod: parserId } : {}), ...(metaFields ? { metaFields } : {}) };
+      const updated = await this.withRetries(() => client.updateDocument(kb, doc.id, patch, this.deps.signal));
+      if (!updated.ok) logger.warn({ docId: doc.id, parserId, err: updated.message }, 'could not set the chunk method or ownership metadata; parsing with the dataset default');
     }
     this.toParse.push(doc.id);
+  }
+
+  /** Ownership metadata is written where documents can be updated (v1; meta_fields exist from RAGFlow 0.16). */
+  private writesMeta(): boolean {
+    return this.deps.client.api === 'v1' && this.deps.client.capabilities.canUpdate;
   }
 
   /** Queue a document of ours that was never sent for parsing (after a crash) like a fresh upload. */
@@ -307,7 +322,9 @@ export class ActionRunner {
   private async rename(action: Extract<Action, { kind: 'rename' }>): Promise<Outcome[]> {
     const { client, kb, store, folderKey, logger, now } = this.deps;
     const name = docNameFor(action.relPath);
-    const result = await this.withRetries(() => client.updateDocument(kb, action.docId, { name }, this.deps.signal));
+    const sha256 = store.get(folderKey, action.from)?.sha256 ?? action.local.sha256 ?? '';
+    const patch = { name, ...(this.writesMeta() ? { metaFields: ownerMetaFields(store.ownerId, this.deps.sourceId ?? '', action.relPath, sha256) } : {}) };
+    const result = await this.withRetries(() => client.updateDocument(kb, action.docId, patch, this.deps.signal));
     if (result.ok) {
       const entry = store.get(folderKey, action.from);
       store.remove(folderKey, action.from);
@@ -396,14 +413,30 @@ export class ActionRunner {
   private async recover(action: Extract<Action, { kind: 'recover' }>): Promise<Outcome[]> {
     const { client, kb, store, folderKey, logger, now } = this.deps;
     const ours: RemoteDoc[] = [];
+    const lostOwner: RemoteDoc[] = []; // ours before the state file was lost (same source), holding these bytes
     let unverified: RemoteError | undefined;
     for (const doc of action.candidates) {
+      // Ownership metadata decides without a download: another installation's document is never deleted.
+      const verdict = metaVerdict(doc.metaFields, store.ownerId, action.intent.sha256);
+      if (verdict === 'foreign') {
+        const meta = readOwnerMeta(doc.metaFields);
+        if (this.deps.rebuilding && meta?.source === this.deps.sourceId && meta?.sha256 === action.intent.sha256 && meta?.path === action.relPath) lostOwner.push(doc);
+        continue;
+      }
+      if (verdict === 'ours-other-bytes') continue;
+      if (verdict === 'ours') {
+        ours.push(doc);
+        continue;
+      }
       const hashed = await this.withRetries(() => client.hashContent(kb, doc.id, this.deps.signal));
       if (hashed.ok && hashed.value.sha256 === action.intent.sha256) ours.push(doc);
       else if (!hashed.ok && hashed.kind !== 'doc-not-found') unverified ??= hashed;
     }
     const local = action.local;
-    const keep = local?.sha256 === action.intent.sha256 ? ours[0] : undefined;
+    // A state rebuilt after the file was lost has a new owner id, so its own documents carry another one;
+    // the source (host, folder, KB) says which of them this folder created. Others are never touched.
+    const adoptedForeign = ours.length === 0 ? lostOwner[0] : undefined;
+    const keep = local?.sha256 === action.intent.sha256 ? (ours[0] ?? adoptedForeign) : undefined;
     if (keep === undefined && unverified !== undefined) {
       // A candidate could not be read: it may be the very document this file needs. Uploading now could
       // double it, so the state (intent included) stays as it is and the next run looks again.
@@ -428,7 +461,11 @@ export class ActionRunner {
         ...(obsolete.length > 0 ? { obsoleteDocIds: obsolete } : {}),
         updatedAt: now(),
       });
-      logger.info({ path: action.relPath, kb: kb.name, docId: keep.id, removedCopies: ours.length - 1 }, 'adopted a document from an interrupted upload');
+      if (keep === adoptedForeign && this.writesMeta()) {
+        const claimed = await this.withRetries(() => client.updateDocument(kb, keep.id, { metaFields: ownerMetaFields(store.ownerId, this.deps.sourceId ?? '', action.relPath, action.intent.sha256) }, this.deps.signal));
+        if (!claimed.ok) logger.warn({ path: action.relPath, docId: keep.id, err: claimed.message }, 'could not record the new owner id on an adopted document');
+      }
+      logger.info({ path: action.relPath, kb: kb.name, docId: keep.id, removedCopies: Math.max(0, ours.length - 1) }, 'adopted a document from an interrupted upload');
       if (obsolete.length > 0) await this.deleteObsolete(action.relPath, obsolete);
       return [{ kind: 'recovered', relPath: action.relPath, docId: keep.id }];
     }
@@ -451,6 +488,8 @@ export class ActionRunner {
     const claimed = new Set(store.files(folderKey).flatMap((e) => [...(e.docId ? [e.docId] : []), ...(e.obsoleteDocIds ?? [])]));
     const remote = new Map(listed.value.map((d) => [d.id, d]));
     for (const doc of recoveryCandidates({ kind: 'upload', name, sha256, startedAt: 0 }, remote, claimed)) {
+      const verdict = metaVerdict(doc.metaFields, store.ownerId, sha256);
+      if (verdict === 'foreign' || verdict === 'ours-other-bytes') continue;
       const hashed = await client.hashContent(kb, doc.id, this.deps.signal);
       if (hashed.ok && hashed.value.sha256 === sha256) {
         this.deps.logger.info({ path: relPath, docId: doc.id }, 'an upload whose answer was lost had reached the server; adopting it');

@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import type { FolderConfig } from '../config/load-config.js';
 import { createPathFilter } from '../core/path-filter.js';
 import { createParserChooser, type ParserChooser } from '../core/parser-rules.js';
+import { sourceIdOf } from '../core/doc-meta.js';
+import { hostname } from 'node:os';
 import { needsHash, planSync, sameFingerprint, type Action, type Plan } from '../core/plan-sync.js';
 import type { FolderMeta, LocalFile, RelPath, TrackedFile } from '../core/model.js';
 import { ActionRunner, fingerprintOf, SERVER_TROUBLE, type Outcome, type ServerHealth } from './action-runner.js';
@@ -193,7 +195,7 @@ export class FolderSyncer {
     }
     this.tell({ phase: 'syncing', actionsPlanned: plan.actions.length });
 
-    const complete = await this.execute(plan, kb.value, report, remote);
+    const complete = await this.execute(plan, kb.value, report, remote, rebuilding && remote !== undefined);
     this.rememberRun(kb.value, snapshot, plan, scope, { complete, rebuilding: rebuilding && remote !== undefined, listed: remote !== undefined, full: !hints });
     this.rememberSkipped(report.skipped, snapshot);
     return this.done(report, now, started);
@@ -485,7 +487,7 @@ export class FolderSyncer {
   }
 
   /** Runs the plan. Resolves true when every action ran and no crash recovery was left undecided. */
-  private async execute(plan: Plan, kb: KbRef, report: FolderReport, remote: ReadonlyMap<string, RemoteDoc> | undefined): Promise<boolean> {
+  private async execute(plan: Plan, kb: KbRef, report: FolderReport, remote: ReadonlyMap<string, RemoteDoc> | undefined, rebuilding = false): Promise<boolean> {
     const { folder, store, logger, scheduler, client } = this.deps;
     const runner = new ActionRunner({
       folderKey: folder.key,
@@ -502,6 +504,8 @@ export class FolderSyncer {
       sleep: this.deps.sleep ?? sleep,
       ...(this.deps.signal ? { signal: this.deps.signal } : {}),
       ...(this.deps.health ? { health: this.deps.health } : {}),
+      rebuilding,
+      sourceId: sourceIdOf(hostname(), folder.path, folder.kb),
     });
     const uploads = plan.actions.filter((a): a is Extract<Action, { kind: 'upload' }> => a.kind === 'upload');
     if (uploads.length > 0) {
