@@ -55,6 +55,9 @@ export class InvalidGlobError extends Error {
 
 type Matcher = (path: string) => boolean;
 
+/** Folders whose exclusion is remembered; the memo starts over beyond this (a daemon runs for months). */
+const FOLDER_MEMO_LIMIT = 50_000;
+
 const NEVER: Matcher = () => false;
 
 // dot: true so a user's `**/*.md` also sees names like `.notes.md` reached through non-dot folders and
@@ -67,7 +70,9 @@ const fileNameIgnored: Matcher = compileGlobs(
 );
 
 export function createPathFilter(options: PathFilterOptions = {}): PathFilter {
-  const includes = (options.include ?? []).map((glob) => normalizeGlob('include', glob));
+  const listed = (options.include ?? []).map((glob) => normalizeGlob('include', glob));
+  // `**/*` (the configured default) or `**` includes every path: then there is no pattern to test.
+  const includes = listed.some((glob) => glob === '**/*' || glob === '**') ? [] : listed;
   const excludes = (options.exclude ?? []).map((glob) => normalizeGlob('exclude', glob));
   const includeMatches: Matcher | undefined = includes.length > 0 ? compileGlobs(includes, USER_GLOB_OPTIONS) : undefined;
   const excludeMatches: Matcher = excludes.length > 0 ? compileGlobs(excludes, USER_GLOB_OPTIONS) : NEVER;
@@ -75,7 +80,18 @@ export function createPathFilter(options: PathFilterOptions = {}): PathFilter {
 
   // Exclusion is inherited (as in .gitignore): once a folder is excluded, nothing below it comes back.
   // That keeps includesFile and mayContain consistent, which the walker and the watcher both rely on.
+  // Remembered per folder: every file of a folder asks the same question (a scan asks 100,000 times).
+  const excludedFolders = new Map<string, boolean>();
   const folderOrAncestorExcluded = (relDir: string): boolean => {
+    let known = excludedFolders.get(relDir);
+    if (known === undefined) {
+      if (excludedFolders.size >= FOLDER_MEMO_LIMIT) excludedFolders.clear();
+      known = walkUpExcluded(relDir);
+      excludedFolders.set(relDir, known);
+    }
+    return known;
+  };
+  const walkUpExcluded = (relDir: string): boolean => {
     let end = relDir.length;
     for (;;) {
       const dir = relDir.slice(0, end);
