@@ -47,6 +47,17 @@ export const folderSchema = z
       .enum(['delete', 'disable'], { message: 'expected "delete" or "disable"' })
       .default('delete')
       .describe('"disable": a vanished file’s document is disabled (hidden from retrieval) and deleted only after deleteGraceHours; a file that comes back re-enables it (v1 API; legacy deletes).'),
+    maxParsing: z
+      .int({ message: 'expected a whole number' })
+      .min(1)
+      .default(8)
+      .describe('At most this many documents of the folder parse at once (v1); further parse requests wait, so a bulk load does not flood RAGFlow’s task queue.'),
+    parseRetries: z.int({ message: 'expected a whole number' }).min(0).default(2).describe('A failed parse is requested again this many times before it is reported (v1).'),
+    parseTimeoutMinutes: z
+      .number()
+      .min(0)
+      .default(30)
+      .describe('How long a run follows parsing before it stops waiting (parsing goes on in RAGFlow; the next run looks again). 0 = do not follow.'),
     deleteGraceHours: z
       .number()
       .min(0)

@@ -11,6 +11,7 @@ import type { RetryPolicy } from '../core/retry-policy.js';
 import type { KbClient, KbRef, RemoteDoc, RemoteError, Result, StateStore, FolderReader } from './ports.js';
 import type { PausableScheduler } from './request-scheduler.js';
 import { withRetries } from './with-retries.js';
+import { followParse, type ParseFollowOptions, type ParseFollowResult } from './parse-follower.js';
 
 export type OutcomeKind = 'uploaded' | 'replaced' | 'renamed' | 'reparsed' | 'disabled' | 'enabled' | 'deleted' | 'recorded' | 'forgotten' | 'recovered' | 'failed' | 'skipped';
 
@@ -56,6 +57,8 @@ export interface RunnerDeps {
   readonly rebuilding?: boolean;
   /** docs/smart-sync.md: identifies this host folder in the documents' metadata (see META_SOURCE). */
   readonly sourceId?: string;
+  /** v1: follow parsing (docs/smart-sync.md "done means parsed"); absent: parse requests are fire-and-forget. */
+  readonly parse?: ParseFollowOptions;
 }
 
 /** Kinds of failure that retrying the same bytes cannot fix. */
@@ -268,14 +271,22 @@ export class ActionRunner {
     await this.prepareParse(doc);
   }
 
-  /** Ask the server to parse what this runner uploaded, in batches (v1 parse requests are not atomic). */
-  async flushParse(batchSize = 100): Promise<void> {
+  /** Ask the server to parse what this runner uploaded. With `parse` options (done means parsed): under the
+   *  maxParsing cap, following each document until DONE, FAIL retried; the result says what failed.
+   *  Without: in batches of batchSize, not followed (v1 parse requests are not atomic). */
+  async flushParse(batchSize = 100): Promise<ParseFollowResult | undefined> {
     const { client, kb, logger } = this.deps;
+    if (this.deps.parse) {
+      const ids = this.toParse.splice(0);
+      if (ids.length === 0) return undefined;
+      return followParse({ ...this.deps, client, kb }, ids, this.deps.parse);
+    }
     while (this.toParse.length > 0) {
       const batch = this.toParse.splice(0, batchSize);
       const result = await this.withRetries(() => client.requestParse(kb, batch, this.deps.signal));
       if (!result.ok) logger.warn({ kb: kb.name, count: batch.length, err: result.message }, 'parse request failed; the documents stay unparsed until the next sync');
     }
+    return undefined;
   }
 
   private async deleteGone(relPath: RelPath, docIds: readonly string[]): Promise<Outcome> {

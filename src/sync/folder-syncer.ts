@@ -7,6 +7,7 @@ import { createPathFilter } from '../core/path-filter.js';
 import { createParserChooser, type ParserChooser } from '../core/parser-rules.js';
 import { sourceIdOf } from '../core/doc-meta.js';
 import { hostname } from 'node:os';
+import type { ParseFollowResult } from './parse-follower.js';
 import { needsHash, planSync, sameFingerprint, type Action, type Plan } from '../core/plan-sync.js';
 import type { FolderMeta, LocalFile, RelPath, TrackedFile } from '../core/model.js';
 import { ActionRunner, fingerprintOf, SERVER_TROUBLE, type Outcome, type ServerHealth } from './action-runner.js';
@@ -506,6 +507,7 @@ export class FolderSyncer {
       ...(this.deps.health ? { health: this.deps.health } : {}),
       rebuilding,
       sourceId: sourceIdOf(hostname(), folder.path, folder.kb),
+      ...(this.followsParse() ? { parse: { maxParsing: folder.maxParsing, retries: folder.parseRetries, timeoutMs: folder.parseTimeoutMinutes * 60_000 } } : {}),
     });
     const uploads = plan.actions.filter((a): a is Extract<Action, { kind: 'upload' }> => a.kind === 'upload');
     if (uploads.length > 0) {
@@ -559,13 +561,45 @@ export class FolderSyncer {
     );
     if (!fatal && !this.deps.signal?.aborted) {
       if (remote && !client.capabilities.uploadStartsParse) await this.resumeParse(runner, remote).catch((err: unknown) => (fatal ??= err));
-      await runner.flushParse().catch((err: unknown) => (fatal ??= err));
+      const parsed = await runner.flushParse().catch((err: unknown) => {
+        fatal ??= err;
+        return undefined;
+      });
+      if (parsed) this.noteParse(parsed, outcomes);
     }
     await store.flush();
     for (const outcome of outcomes) addOutcome(report, outcome);
     if (fatal) throw fatal instanceof Error ? fatal : new Error('a job failed unexpectedly', { cause: fatal });
     logger.debug({ kb: kb.name, actions: plan.actions.length }, 'plan executed');
     return complete;
+  }
+
+  /** Done means parsed (v1 with parse state): runs follow their parse requests. */
+  private followsParse(): boolean {
+    const { client, folder } = this.deps;
+    return !client.capabilities.uploadStartsParse && client.capabilities.parseState && folder.parseTimeoutMinutes > 0;
+  }
+
+  /** A parse that failed for good is this file's failure (RAGFlow's message in the state, status and log). */
+  private noteParse(parsed: ParseFollowResult, outcomes: Outcome[]): void {
+    const { store, folder, logger } = this.deps;
+    const now = this.deps.now ?? Date.now;
+    const byDoc = new Map(store.files(folder.key).flatMap((e) => (e.docId ? [[e.docId, e] as const] : [])));
+    for (const [docId, message] of parsed.failed) {
+      const entry = byDoc.get(docId);
+      if (!entry) continue;
+      store.put(folder.key, { ...entry, lastError: `parse-failed: ${message}`, updatedAt: now() });
+      logger.warn({ path: entry.relPath, kb: folder.kb, docId, err: message }, 'parsing failed after its retries; the document holds no chunks');
+      outcomes.push({ kind: 'failed', relPath: entry.relPath, error: `parse-failed: ${message}` });
+    }
+    for (const docId of parsed.done) {
+      const entry = byDoc.get(docId);
+      if (entry?.lastError?.startsWith('parse-failed') === true) {
+        const { lastError: _e, ...rest } = entry;
+        store.put(folder.key, { ...rest, updatedAt: now() });
+      }
+    }
+    if (parsed.unfinished.length > 0) logger.info({ kb: folder.kb, count: parsed.unfinished.length }, 'documents still parsing when the run stopped waiting; RAGFlow goes on parsing them');
   }
 
   /** v1 uploads and parse requests are separate: a crash between the two (or adopting a document a

@@ -31,7 +31,8 @@ describe('status endpoint of the daemon', () => {
   let url: string;
 
   beforeAll(async () => {
-    box = await makeSandbox({ profile: 'v1-0.27', config: { metrics: { listen: '127.0.0.1:0' } } });
+    // One simulated FAIL is final: no parse retries (docs/smart-sync.md, parseRetries).
+    box = await makeSandbox({ profile: 'v1-0.27', folder: { parseRetries: 0 }, config: { metrics: { listen: '127.0.0.1:0' } } });
     box.emulator.failParse('bad.md', 'OCR engine crashed on page 3');
     await writeTree(box.docs, { 'a.md': 'alpha\n', 'sub/b.md': 'bravo\n', 'bad.md': 'bad\n', 'blob.bin': Buffer.from([0, 1, 2, 3]) });
     daemon = startDaemonProcess(box.configFile);
@@ -55,7 +56,7 @@ describe('status endpoint of the daemon', () => {
     expect(status).toBe(200);
     const labels = LABELS(box);
     expect(sample(body, `ragflow_sync_uploads_total${labels}`)).toBe(3);
-    expect(sample(body, `ragflow_sync_failures_total${labels}`)).toBe(1); // blob.bin: type not supported
+    expect(sample(body, `ragflow_sync_failures_total${labels}`)).toBe(2); // blob.bin: type not supported; bad.md: parse failed
     expect(sample(body, `ragflow_sync_deletes_total${labels}`)).toBe(0);
     expect(sample(body, `ragflow_sync_tracked_documents${labels}`)).toBe(3);
     expect(sample(body, `ragflow_sync_failed_files${labels}`)).toBe(1);
