@@ -43,7 +43,8 @@ export interface OpenEngineOptions {
 export async function openEngine(config: Config, logger: Logger, options: OpenEngineOptions): Promise<Engine> {
   const store = options.store ?? (await openStateStore(config.stateFile, { readOnly: options.readOnly }));
   try {
-    const scheduler = createRequestScheduler(config.rateLimit);
+    const traceStarts = logger.isLevelEnabled('trace') ? (atMs: number) => logger.trace({ requestStartMs: atMs }, 'request start') : undefined;
+    const scheduler = createRequestScheduler(config.rateLimit, undefined, traceStarts);
     const created = await createClient({
       url: config.server.url,
       apiKey: config.server.apiKey,

@@ -78,7 +78,8 @@ export class SlidingWindowGate {
   }
 }
 
-export function createRequestScheduler(limit: RateLimit, clock: Clock = realClock): PausableScheduler {
+/** `onStart` hears of every request start (wall-clock ms), e.g. for a trace log the rate test checks. */
+export function createRequestScheduler(limit: RateLimit, clock: Clock = realClock, onStart?: (atMs: number) => void): PausableScheduler {
   const queue = new PQueue({ concurrency: limit.concurrency });
   const { intervalCap, interval } = intervalFor(limit.requestsPerSecond);
   const gate = new SlidingWindowGate(intervalCap, interval, clock);
@@ -89,6 +90,7 @@ export function createRequestScheduler(limit: RateLimit, clock: Clock = realCloc
         async () => {
           await gate.acquire(signal);
           started += 1;
+          onStart?.(Date.now());
           return request(signal);
         },
         signal ? { signal } : {},

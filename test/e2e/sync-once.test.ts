@@ -3,7 +3,7 @@ import { readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProfileName } from '../emulator/index.js';
-import { expectedMirror, mirrorOf, makeSandbox, maxPerSlidingSecond, runCli, uploads, writeTree, writes, type Sandbox } from './harness.js';
+import { expectedMirror, mirrorOf, makeSandbox, runCli, uploads, writeTree, writes, type Sandbox } from './harness.js';
 
 const PROFILES: ProfileName[] = ['legacy-0.19', 'v1-0.27'];
 
@@ -123,18 +123,6 @@ for (const profile of PROFILES) {
       expect(gone).toBeDefined();
       await deleteOnServer(box, gone!.id);
       await syncOk();
-      await mirrorHolds();
-    });
-
-    it('keeps every sliding second within requestsPerSecond', async () => {
-      const config = JSON.parse(await readFile(box.configFile, 'utf8'));
-      config.rateLimit = { requestsPerSecond: 4, concurrency: 2 };
-      await writeFile(box.configFile, JSON.stringify(config));
-      await writeTree(box.docs, Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`bulk/f${i}.md`, `file ${i}\n`])));
-      box.emulator.clearRequests();
-      await syncOk();
-      expect(box.emulator.requests.length).toBeGreaterThan(12);
-      expect(maxPerSlidingSecond(box.emulator.requests)).toBeLessThanOrEqual(4);
       await mirrorHolds();
     });
   });
