@@ -13,7 +13,7 @@ import { daemonLatencyRow, measureDaemonLatency } from './rows/daemon-latency.js
 import { hashingRow, measureHashing } from './rows/first-sync-hashing.js';
 import { listingRow, measureListing } from './rows/listing.js';
 import { manySmallRow, measureManySmall } from './rows/many-small.js';
-import { measureNoopSync, noopSyncRow } from './rows/noop-sync.js';
+import { buildNoopTree, measureNoopSync, noopSyncRow } from './rows/noop-sync.js';
 import { measureRequestCounts, requestCountRows } from './rows/request-counts.js';
 import { measureRequestRate, requestRateRow } from './rows/request-rate.js';
 import { measureStateBurst, measureStateLoad, stateBurstRow, stateLoadRow } from './rows/state-scale.js';
@@ -56,7 +56,7 @@ async function attempt(id: string, measure: () => Promise<Row[]>): Promise<void>
 async function scaleRows(ctx: BenchContext, files: number, judged: boolean): Promise<Row[]> {
   const label = judged ? '' : `@${files / 1000}k`;
   const out: Row[] = [];
-  const noop = await measureNoopSync(ctx, files, files > 100_000 ? Math.min(ctx.reps, 3) : ctx.reps);
+  const noop = await measureNoopSync(ctx, buildNoopTree(ctx, files), files > 100_000 ? Math.min(ctx.reps, 3) : ctx.reps);
   try {
     if (wanted('1')) out.push(noopSyncRow(noop, `1${label}`, judged ? 2 : undefined));
     if (wanted('7')) {
@@ -86,16 +86,21 @@ async function fullRun(ctx: BenchContext): Promise<void> {
 
 /** Under a minute, small sizes: fails (exit 1) on a write request in a no-op sync, on a request count
  *  above the minimum, or on row 1 above 5× (re-measured before it counts, so one noisy run cannot fail it). */
+const SMOKE_FILES = 50_000;
+const SMOKE_LIMIT = 5;
+
 async function smokeRun(ctx: BenchContext): Promise<void> {
   for (const profile of ['legacy-0.19', 'v1-0.27'] as const) {
     if (wanted('6')) await attempt('6', async () => requestCountRows(await measureRequestCounts(ctx, profile, 150), '6'));
   }
   if (wanted('1')) {
     await attempt('1', async () => {
-      let row = noopSyncRow(await measureNoopSync(ctx, 50_000), '1', 5);
-      for (let retry = 0; row.pass === false && retry < 2; retry += 1) {
+      const tree = buildNoopTree(ctx, SMOKE_FILES);
+      let row = noopSyncRow(await measureNoopSync(ctx, tree), '1', SMOKE_LIMIT);
+      // Only a repeatable excess counts: a noisy neighbour can spoil one set of runs, not three.
+      for (let retry = 0; row.pass === false && (row.data['writeRequests'] ?? 0) === 0 && retry < 2; retry += 1) {
         ctx.log('row 1 over the smoke limit: measuring again');
-        row = noopSyncRow(await measureNoopSync(ctx, 50_000), '1', 5);
+        row = noopSyncRow(await measureNoopSync(ctx, tree), '1', SMOKE_LIMIT);
       }
       return [row];
     });

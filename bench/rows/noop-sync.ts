@@ -22,13 +22,24 @@ export interface NoopSyncResult {
   readonly stateFile: string;
 }
 
-/** Builds the tree and its in-sync state, then alternates baseline and ours `reps` times. */
-export async function measureNoopSync(ctx: BenchContext, files: number, reps = ctx.reps): Promise<NoopSyncResult> {
+export interface NoopTree {
+  readonly files: number;
+  readonly dir: string;
+  readonly root: string;
+  readonly relPaths: readonly string[];
+}
+
+export function buildNoopTree(ctx: BenchContext, files: number): NoopTree {
   const dir = ctx.dir(`noop-${files}`);
   const root = path.join(dir, 'tree');
-  const stateFile = path.join(dir, 'state.json');
   ctx.log(`row 1: building ${files} files`);
-  const relPaths = makeSmallTree(root, files);
+  return { files, dir, root, relPaths: makeSmallTree(root, files) };
+}
+
+/** Writes the tree's in-sync state, then alternates baseline and ours `reps` times (after a warm-up). */
+export async function measureNoopSync(ctx: BenchContext, tree: NoopTree, reps = ctx.reps): Promise<NoopSyncResult> {
+  const { files, dir, root, relPaths } = tree;
+  const stateFile = path.join(dir, 'state.json');
   const server = await startServer('v1-0.27');
   try {
     writeSyncedState({ root, kb: KB, kbId: server.kbId, relPaths, stateFile });

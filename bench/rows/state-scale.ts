@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { uploads } from '../../test/e2e/harness.js';
 import { API_KEY, KB, startServer, type BenchContext } from '../lib/context.js';
-import { CLI, startCliDaemon } from '../lib/processes.js';
+import { DIST, startCliDaemon } from '../lib/processes.js';
 import type { Row } from '../lib/report.js';
 import { formatMiB, formatMs, median, round, slidingWindowCounts } from '../lib/stats.js';
 import { contentOf, relPathOf, writeConfig } from '../lib/trees.js';
@@ -21,7 +21,7 @@ export interface StateLoadResult {
 /** Opens the state file in fresh processes (as the CLI does: writable, with the lock) and times it. */
 export function measureStateLoad(ctx: BenchContext, stateFile: string, reps = ctx.reps): StateLoadResult {
   const script = path.join(ctx.work, 'load-state.mjs');
-  const store = pathToFileURL(path.join(path.dirname(CLI), 'adapters/state-store.js')).href;
+  const store = pathToFileURL(path.join(DIST, 'adapters/state-store.js')).href;
   writeFileSync(
     script,
     `import { openStateStore } from ${JSON.stringify(store)};\n` +

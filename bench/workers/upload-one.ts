@@ -11,7 +11,9 @@ import type { KbClient } from '../../src/sync/ports.js';
 
 const [url, apiKey, kbName, file, name] = process.argv.slice(2);
 if (!url || !apiKey || !kbName || !file || !name) throw new Error('usage: upload-one URL API_KEY KB FILE NAME');
-const dist = path.resolve(import.meta.dirname, '../../dist');
+// The same build the bench measures (RAGFLOW_SYNC_CLI, as in bench/lib/processes.ts).
+const cli = process.env['RAGFLOW_SYNC_CLI'];
+const dist = cli === undefined ? path.resolve(import.meta.dirname, '../../dist') : path.dirname(cli);
 const { createClient } = (await import(pathToFileURL(path.join(dist, 'ragflow/create-client.js')).href)) as typeof CreateClient;
 const { createRequestScheduler } = (await import(pathToFileURL(path.join(dist, 'sync/request-scheduler.js')).href)) as typeof RequestScheduler;
 
