@@ -276,8 +276,38 @@ function planPresentFile(
     out.push({ kind: 'reparse', relPath, docId: entry.docId, parserId: wanted, local: withHash(file, entry) });
     return out;
   }
+  if (input.options.canUpdate && remote !== undefined && entry.docName !== undefined && out.length === (obsolete?.length ? 1 : 0)) {
+    // Name repair: a gapless replacement interrupted before the swap left the new version under RAGFlow's
+    // duplicate name (`a(1).md`); once nothing else holds the clean name, give it back.
+    const name = docNameFor(relPath);
+    const holders = remoteNamesOf(remote).get(name) ?? [];
+    const interrupted = entry.docName !== name || (obsolete?.length ?? 0) > 0;
+    // The new version of an interrupted swap was left disabled (hidden while it parsed): enable it.
+    const hidden = interrupted && entry.disabledAt === undefined && remote.get(entry.docId)?.enabled === false;
+    if (entry.docName !== name && holders.every((id) => obsolete?.includes(id) === true)) {
+      out.push({ kind: 'rename', relPath, from: relPath, docId: entry.docId, local: withHash(file, entry) });
+      if (hidden) out.push({ kind: 'enable', relPath, docId: entry.docId, local: withHash(file, entry) });
+      return out;
+    }
+    if (hidden) {
+      out.push({ kind: 'enable', relPath, docId: entry.docId, local: withHash(file, entry) });
+      return out;
+    }
+  }
   if (!sameFingerprint(file, entry)) out.push({ kind: 'record', relPath, local: file });
   return out;
+}
+
+/** name → ids of the listed documents, built once per listing (only when a name repair is considered). */
+const remoteNames = new WeakMap<ReadonlyMap<string, RemoteDoc>, Map<string, string[]>>();
+function remoteNamesOf(remote: ReadonlyMap<string, RemoteDoc>): Map<string, string[]> {
+  let names = remoteNames.get(remote);
+  if (names === undefined) {
+    names = new Map();
+    for (const doc of remote.values()) names.set(doc.name, [...(names.get(doc.name) ?? []), doc.id]);
+    remoteNames.set(remote, names);
+  }
+  return names;
 }
 
 /** A file whose fingerprint did not move was not hashed: its bytes are the ones the state remembers. */

@@ -73,6 +73,8 @@ const MAX_RESENDS_AFTER_CHANGE = 3;
 export class ActionRunner {
   /** Documents uploaded by this runner that still need a parse request (v1). */
   readonly toParse: string[] = [];
+  /** Gapless replacements waiting for their new document's parse: new doc id → the old version. */
+  private readonly swaps = new Map<string, { relPath: RelPath; oldId: string; old: TrackedFile; newSha256: string }>();
 
   constructor(private readonly deps: RunnerDeps) {}
 
@@ -136,7 +138,9 @@ export class ActionRunner {
       this.recordIntent(relPath, local);
       await store.flush();
     }
-    if (replaces !== undefined && store.get(folderKey, relPath)?.docName === name) {
+    // Gapless replace (v1, parse followed): the old version stays until the new one is parsed (finishSwaps).
+    const gapless = replaces !== undefined && this.deps.parse !== undefined && client.capabilities.canUpdate;
+    if (replaces !== undefined && !gapless && store.get(folderKey, relPath)?.docName === name) {
       // The old version holds the name: RAGFlow would call the new one `name(1).ext` (and from 0.19.1 drop
       // its folder part), so free the name first. The intent is on disk, the entry then says "pending".
       const failed = await this.deleteIds([replaces]);
@@ -182,6 +186,9 @@ export class ActionRunner {
     const doc = result.value;
     const previous = store.get(folderKey, relPath);
     const obsolete = [...(previous?.obsoleteDocIds ?? []), ...(replaces && replaces !== doc.id ? [replaces] : [])];
+    if (gapless && replaces !== undefined && replaces !== doc.id && previous !== undefined) {
+      this.swaps.set(doc.id, { relPath, oldId: replaces, old: previous, newSha256: local.sha256 ?? '' });
+    }
     const after = await this.deps.reader.stat(this.deps.root, relPath).catch(() => undefined);
     // A file rewritten while it was sent: keep the fingerprint of the bytes we hashed, so the next look
     // sees the move, re-hashes and replaces the document with the settled content.
@@ -199,8 +206,8 @@ export class ActionRunner {
     store.put(folderKey, entry);
     if (after && !sameFingerprint(after, local)) logger.info({ path: relPath }, 'file changed while uploading; it will be uploaded again');
     logger.info({ path: relPath, kb: kb.name, docId: doc.id, name: doc.name }, isReplacement ? 'replaced' : 'uploaded');
-    if (!client.capabilities.uploadStartsParse) await this.prepareParse(doc, parserId, { relPath, sha256: local.sha256 ?? '' });
-    if (obsolete.length > 0) await this.deleteObsolete(relPath, obsolete);
+    if (!client.capabilities.uploadStartsParse) await this.prepareParse(doc, parserId, { relPath, sha256: local.sha256 ?? '', hidden: this.swaps.has(doc.id) });
+    if (obsolete.length > 0 && !this.swaps.has(doc.id)) await this.deleteObsolete(relPath, obsolete);
     return { kind: isReplacement ? 'replaced' : 'uploaded', relPath, docId: doc.id };
   }
 
@@ -247,13 +254,15 @@ export class ActionRunner {
   /** v1: set the chunk method when it differs from the dataset's, then queue the document for a batched parse. */
   /** With `owned` (a fresh upload), the same update also writes the ownership metadata (docs/smart-sync.md):
    *  one extra request per upload where the chunk method already matched, none where it had to be set. */
-  private async prepareParse(doc: RemoteDoc, parserId = this.deps.parserId, owned?: { relPath: RelPath; sha256: string }): Promise<void> {
+  private async prepareParse(doc: RemoteDoc, parserId = this.deps.parserId, owned?: { relPath: RelPath; sha256: string; hidden?: boolean }): Promise<void> {
     const { client, kb, logger } = this.deps;
     const current = doc.parserId ?? kb.parserId;
     const setParser = current !== undefined && current !== parserId && client.capabilities.canUpdate;
     const metaFields = owned && this.writesMeta() ? ownerMetaFields(this.deps.store.ownerId, this.deps.sourceId ?? '', owned.relPath, owned.sha256) : undefined;
-    if (setParser || metaFields) {
-      const patch = { ...(setParser ? { chunkMethod: parserId } : {}), ...(metaFields ? { metaFields } : {}) };
+    // A gapless replacement's new version stays disabled (out of retrieval) until it takes over.
+    const hidden = owned?.hidden === true;
+    if (setParser || metaFields || hidden) {
+      const patch = { ...(setParser ? { chunkMethod: parserId } : {}), ...(metaFields ? { metaFields } : {}), ...(hidden ? { enabled: false } : {}) };
       const updated = await this.withRetries(() => client.updateDocument(kb, doc.id, patch, this.deps.signal));
       if (!updated.ok) logger.warn({ docId: doc.id, parserId, err: updated.message }, 'could not set the chunk method or ownership metadata; parsing with the dataset default');
     }
@@ -263,6 +272,74 @@ export class ActionRunner {
   /** Ownership metadata is written where documents can be updated (v1; meta_fields exist from RAGFlow 0.16). */
   private writesMeta(): boolean {
     return this.deps.client.api === 'v1' && this.deps.client.capabilities.canUpdate;
+  }
+
+  /** Gapless replace, after the parse was followed: a new version that is DONE takes over (the old one is
+   *  deleted, then the new one renamed to the clean name the old one held); one that FAILed for good is
+   *  deleted and the old version stays (the entry names it again, the new bytes marked failed until they
+   *  change). One still parsing at the deadline stays as it is: the next run deletes the old version
+   *  (obsoleteDocIds) and renames the new one (the planner's name repair). */
+  async finishSwaps(parsed: ParseFollowResult | undefined): Promise<Outcome[]> {
+    const { client, kb, store, folderKey, logger, now } = this.deps;
+    const out: Outcome[] = [];
+    const done = new Set(parsed?.done ?? []);
+    for (const [newId, swap] of this.swaps) {
+      const entry = store.get(folderKey, swap.relPath);
+      if (entry?.docId !== newId) continue; // changed again meanwhile
+      if (done.has(newId)) {
+        // Enable the new version, then delete the old one: between the two requests both serve (the other
+        // order would leave a moment with neither).
+        const shown = await this.withRetries(() => client.updateDocument(kb, newId, { enabled: true }, this.deps.signal));
+        if (!shown.ok) {
+          logger.warn({ path: swap.relPath, docId: newId, err: shown.message }, 'could not enable the new version; the previous one stays until the next sync');
+          continue;
+        }
+        await this.deleteObsolete(swap.relPath, [swap.oldId]);
+        const name = docNameFor(swap.relPath);
+        if (entry.docName !== name && !(store.get(folderKey, swap.relPath)?.obsoleteDocIds ?? []).includes(swap.oldId)) {
+          const renamed = await this.withRetries(() => client.updateDocument(kb, newId, { name }, this.deps.signal));
+          const current = store.get(folderKey, swap.relPath);
+          if (renamed.ok && current) store.put(folderKey, { ...current, docName: renamed.value.name, updatedAt: now() });
+          else if (!renamed.ok) logger.warn({ path: swap.relPath, docId: newId, err: renamed.message }, 'could not give the new version its clean name; trying again on the next sync');
+        }
+      } else if (parsed?.failed.has(newId) === true) {
+        const message = parsed.failed.get(newId) ?? 'parse failed';
+        const gone = await this.deleteIds([newId]);
+        if (gone) {
+          logger.warn({ path: swap.relPath, docId: newId, err: gone.message }, 'could not delete a new version that failed to parse; the next sync deletes it');
+          continue;
+        }
+        const { intent: _i, obsoleteDocIds: _o, ...old } = swap.old;
+        const leftover = (entry.obsoleteDocIds ?? []).filter((id) => id !== swap.oldId);
+        store.put(folderKey, {
+          ...old,
+          ...fingerprintOf(entry),
+          status: 'failed',
+          permanent: true,
+          failedSha256: swap.newSha256,
+          lastError: `parse-failed: ${message}`,
+          failures: (old.failures ?? 0) + 1,
+          ...(leftover.length > 0 ? { obsoleteDocIds: leftover } : {}),
+          updatedAt: now(),
+        });
+        logger.warn({ path: swap.relPath, kb: kb.name, docId: swap.oldId, err: message }, 'the new version failed to parse; the previous version stays in the knowledge base');
+        out.push({ kind: 'failed', relPath: swap.relPath, error: `parse-failed: ${message}` });
+      }
+    }
+    this.swaps.clear();
+    return out;
+  }
+
+  /** An adopted document stored beside the old version (`a(1).md`, an interrupted gapless replace) gets
+   *  the clean name once the old one is gone. A refusal leaves it for the planner's name repair. */
+  private async repairName(relPath: RelPath, docId: string): Promise<void> {
+    const { client, kb, store, folderKey, now } = this.deps;
+    const entry = store.get(folderKey, relPath);
+    const name = docNameFor(relPath);
+    if (!client.capabilities.canUpdate || entry?.docId !== docId || entry.docName === name || (entry.obsoleteDocIds?.length ?? 0) > 0) return;
+    const renamed = await this.withRetries(() => client.updateDocument(kb, docId, { name }, this.deps.signal));
+    const current = store.get(folderKey, relPath);
+    if (renamed.ok && current) store.put(folderKey, { ...current, docName: renamed.value.name, updatedAt: now() });
   }
 
   /** Queue a document of ours that was never sent for parsing (after a crash) like a fresh upload. */
@@ -348,6 +425,11 @@ export class ActionRunner {
     }
     if (SERVER_TROUBLE.has(result.kind) || result.kind === 'aborted' || result.kind === 'auth') {
       return [{ kind: 'failed', relPath: action.relPath, error: `${result.kind}: ${result.message}`, ...this.noteTrouble(result) }];
+    }
+    if (action.from === action.relPath) {
+      // A name repair the server refused: the document keeps serving under its current name.
+      logger.info({ path: action.relPath, docId: action.docId, err: result.message }, 'could not give the document its clean name');
+      return [];
     }
     logger.info({ path: action.relPath, from: action.from, kind: result.kind, err: result.message }, 'rename refused; uploading the new path and deleting the old document');
     const uploaded = await this.upload(action.relPath, action.local, undefined);
@@ -478,6 +560,12 @@ export class ActionRunner {
       }
       logger.info({ path: action.relPath, kb: kb.name, docId: keep.id, removedCopies: Math.max(0, ours.length - 1) }, 'adopted a document from an interrupted upload');
       if (obsolete.length > 0) await this.deleteObsolete(action.relPath, obsolete);
+      await this.repairName(action.relPath, keep.id);
+      if (keep.enabled === false && client.capabilities.canUpdate) {
+        // Kept from an interrupted gapless replace, where the new version is disabled while it parses.
+        const shown = await this.withRetries(() => client.updateDocument(kb, keep.id, { enabled: true }, this.deps.signal));
+        if (!shown.ok) logger.warn({ path: action.relPath, docId: keep.id, err: shown.message }, 'could not enable an adopted document; trying again on the next sync');
+      }
       return [{ kind: 'recovered', relPath: action.relPath, docId: keep.id }];
     }
     if (entry) {

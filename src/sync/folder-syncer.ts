@@ -156,7 +156,7 @@ export class FolderSyncer {
     const tracked = new Map(store.files(folder.key).map((e) => [e.relPath, e]));
     const local = await this.hashWhereNeeded(snapshot.files, tracked, report);
     const seenScope = this.scopeWithoutUnseen(snapshot.scope, local, report.skipped);
-    const scope = seenScope && this.deps.client.capabilities.canUpdate ? await this.withMoveSources(seenScope, local, tracked) : seenScope;
+    const scope = seenScope && this.deps.client.capabilities.canUpdate ? await this.withMoveSides(seenScope, local, tracked, report) : seenScope;
     const plan = planSync({
       local,
       tracked,
@@ -342,6 +342,42 @@ export class FolderSyncer {
    *  move whose other event fell into another batch (chokidar reports the add before the unlink, and each
    *  path has its own quiet window). Pull the old path in when it is gone from disk, so the planner sees
    *  both sides and renames instead of uploading. */
+  private async withMoveSides(scope: ReadonlySet<RelPath>, local: Map<RelPath, LocalFile>, tracked: ReadonlyMap<RelPath, TrackedFile>, report: FolderReport): Promise<ReadonlySet<RelPath>> {
+    const withTargets = await this.withMoveTargets(scope, local, tracked, report);
+    return this.withMoveSources(withTargets, local, tracked);
+  }
+
+  /** Daemon hints, the other order: the batch holds the vanished side of a move (an unlink, or a renamed
+   *  directory's unlinkDir, released before the add). Untracked files elsewhere in the folder with the
+   *  size of a vanished tracked file are hashed, and those with its bytes are taken into the batch, so the
+   *  planner can pair them. */
+  private async withMoveTargets(scope: ReadonlySet<RelPath>, local: Map<RelPath, LocalFile>, tracked: ReadonlyMap<RelPath, TrackedFile>, report: FolderReport): Promise<ReadonlySet<RelPath>> {
+    const sizes = new Set<number>();
+    const hashes = new Set<string>();
+    for (const relPath of scope) {
+      const entry = tracked.get(relPath);
+      if (!local.has(relPath) && entry?.docId !== undefined && entry.status === 'synced') {
+        sizes.add(entry.size);
+        hashes.add(entry.sha256);
+      }
+    }
+    if (sizes.size === 0) return scope;
+    const scan = await this.deps.reader.scan(this.deps.folder.path, this.rules, this.deps.signal).catch(() => undefined);
+    if (scan === undefined) return scope;
+    const candidates = scan.files.filter((f) => !tracked.has(f.relPath) && !scope.has(f.relPath) && sizes.has(f.size));
+    if (candidates.length === 0) return scope;
+    const hashed = await this.hashWhereNeeded(candidates, tracked, report);
+    const out = new Set(scope);
+    for (const [relPath, file] of hashed) {
+      // Only the other sides of moves: any other new file waits for its own quiet window (it may still be
+      // being written).
+      if (file.sha256 === undefined || !hashes.has(file.sha256)) continue;
+      local.set(relPath, file);
+      out.add(relPath);
+    }
+    return out;
+  }
+
   private async withMoveSources(scope: ReadonlySet<RelPath>, local: ReadonlyMap<RelPath, LocalFile>, tracked: ReadonlyMap<RelPath, TrackedFile>): Promise<ReadonlySet<RelPath>> {
     const wanted = new Set<string>();
     for (const relPath of scope) {
@@ -566,6 +602,12 @@ export class FolderSyncer {
         return undefined;
       });
       if (parsed) this.noteParse(parsed, outcomes);
+      const swapped = await runner.finishSwaps(parsed).catch((err: unknown) => {
+        fatal ??= err;
+        return [];
+      });
+      // A failed new version was reported by noteParse already; the swap only kept the old one.
+      for (const outcome of swapped) if (!outcomes.some((o) => o.relPath === outcome.relPath && o.error === outcome.error)) outcomes.push(outcome);
     }
     await store.flush();
     for (const outcome of outcomes) addOutcome(report, outcome);

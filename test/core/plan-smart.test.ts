@@ -126,6 +126,32 @@ describe('planSync: renames in place', () => {
 
 const HOUR = 3_600_000;
 
+describe('planSync: name repair after an interrupted gapless replace', () => {
+  const remote = (docs: Array<[string, string]>, disabled: string[]) =>
+    new Map(docs.map(([id, name]) => [id, { id, name, run: 'DONE' as const, enabled: !disabled.includes(id) }]));
+  const planWith = (entry: TrackedFile, docs: Array<[string, string]>, disabled: string[] = []) =>
+    kinds(planSync({ local: new Map([['a.md', local('a.md', undefined)]]), tracked: new Map([['a.md', entry]]), remote: remote(docs, disabled), isExcluded: () => false, options: OPTIONS }));
+  it.each([
+    { name: 'the new version holds a(1).md and nothing holds a.md → rename to a.md', entry: tracked('a.md', 'd2', 's2', { docName: 'a(1).md' }), docs: [['d2', 'a(1).md']] as Array<[string, string]>, expected: ['rename:a.md->a.md:d2'] },
+    {
+      name: 'the old version still holds a.md (obsolete) → delete it, then rename',
+      entry: tracked('a.md', 'd2', 's2', { docName: 'a(1).md', obsoleteDocIds: ['d1'] }),
+      docs: [['d1', 'a.md'], ['d2', 'a(1).md']] as Array<[string, string]>,
+      expected: ['delete-obsolete:a.md', 'rename:a.md->a.md:d2'],
+    },
+    {
+      name: 'the new version was left disabled by the interrupted swap → rename and enable it',
+      entry: tracked('a.md', 'd2', 's2', { docName: 'a(1).md' }),
+      docs: [['d2', 'a(1).md']] as Array<[string, string]>,
+      disabled: ['d2'],
+      expected: ['rename:a.md->a.md:d2', 'enable:a.md'],
+    },
+    { name: 'a foreign document holds a.md → leave the name alone', entry: tracked('a.md', 'd2', 's2', { docName: 'a(1).md' }), docs: [['d2', 'a(1).md'], ['x', 'a.md']] as Array<[string, string]>, expected: [] },
+  ] as Array<{ name: string; entry: TrackedFile; docs: Array<[string, string]>; disabled?: string[]; expected: string[] }>)('$name', ({ entry, docs, disabled, expected }) => {
+    expect(planWith(entry, docs, disabled)).toEqual(expected);
+  });
+});
+
 describe('planSync: parser rules', () => {
   const cases: Array<{ name: string; parts: Parts; expected: string[] }> = [
     {
