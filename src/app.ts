@@ -6,16 +6,14 @@ import type { Config } from './config/load-config.js';
 import { EXIT, type ExitCode } from './core/exit-codes.js';
 import { nodeFolderReader } from './adapters/node-folder-reader.js';
 import { openStateStore } from './adapters/state-store.js';
-import { watchFolder } from './adapters/folder-watcher.js';
 import { createClient } from './ragflow/create-client.js';
-import { Daemon, type DaemonEnd } from './sync/daemon.js';
+import type { Daemon, DaemonEnd } from './sync/daemon.js';
 import type { ServerHealth } from './sync/action-runner.js';
 import { FolderSyncer, type RunOptions, type SyncProgress } from './sync/folder-syncer.js';
 import type { KbClient, StateStore } from './sync/ports.js';
 import { createRequestScheduler, type PausableScheduler } from './sync/request-scheduler.js';
 import { AuthRejectedError, ServerUnusableError, StateUnrecoverableError } from './sync/sync-errors.js';
 import type { FolderReport } from './sync/sync-report.js';
-import { ServiceMonitor } from './metrics/service-monitor.js';
 import { VERSION } from './version.js';
 
 export interface Engine {
@@ -140,13 +138,26 @@ export interface DaemonHandle {
   stop(): Promise<void>;
 }
 
-function buildDaemon(engine: Engine, logger: Logger, onReport: (report: FolderReport) => void): Daemon {
+/** What only the daemon needs, loaded when it starts: a one-shot --sync never pays for the watcher, the
+ *  daemon or the status server (~60 ms of module loading). */
+async function daemonParts() {
+  const [{ Daemon }, { watchFolder }, { ServiceMonitor }] = await Promise.all([
+    import('./sync/daemon.js'),
+    import('./adapters/folder-watcher.js'),
+    import('./metrics/service-monitor.js'),
+  ]);
+  return { Daemon, watchFolder, ServiceMonitor };
+}
+
+type DaemonParts = Awaited<ReturnType<typeof daemonParts>>;
+
+function buildDaemon(parts: DaemonParts, engine: Engine, logger: Logger, onReport: (report: FolderReport) => void): Daemon {
   const firstKb = engine.config.folders[0]?.kb ?? '';
-  return new Daemon({
+  return new parts.Daemon({
     syncers: engine.syncers,
     store: engine.store,
     reader: nodeFolderReader,
-    watch: watchFolder,
+    watch: parts.watchFolder,
     logger,
     options: engine.config.daemon,
     abort: engine.abort,
@@ -158,6 +169,8 @@ function buildDaemon(engine: Engine, logger: Logger, onReport: (report: FolderRe
 }
 
 export async function startDaemon(config: Config, logger: Logger): Promise<DaemonHandle> {
+  const parts = await daemonParts();
+  const { ServiceMonitor } = parts;
   let engine = await openEngine(config, logger, { readOnly: false });
   let daemon: Daemon | undefined;
   let resolveEnded: (end: DaemonEnd) => void = () => undefined;
@@ -169,7 +182,7 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
     current: () => daemon && { daemon, store: engine.store, scheduler: engine.scheduler, health: engine.health, folders: engine.config.folders, client: engine.client },
   });
   const launch = async (next: Engine) => {
-    const candidate = buildDaemon(next, logger, monitor.onReport);
+    const candidate = buildDaemon(parts, next, logger, monitor.onReport);
     await candidate.start();
     daemon = candidate;
     void candidate.ended.then((end) => {

@@ -1,7 +1,13 @@
 // pino setup: JSON lines on stdout for journald (synchronous, so nothing is lost on SIGTERM), readable
 // lines on a TTY, and the API key redacted wherever it could travel.
+import { createRequire } from 'node:module';
 import { pino, type Logger, type DestinationStream } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
+
+/** pino-pretty is loaded only for a terminal: a service or a --sync into a pipe would pay ~20 ms for it. */
+export function loadPinoPretty(): typeof PinoPretty {
+  return createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+}
 
 export type { Logger };
 
@@ -33,7 +39,7 @@ export function createLogger(options: LogOptions): Logger {
   const destination =
     options.destination ??
     (usePretty
-      ? pretty({ sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' })
+      ? loadPinoPretty()({ sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' })
       : pino.destination({ fd: 1, sync: true }));
   const secret = options.secret;
   return pino(

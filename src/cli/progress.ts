@@ -2,8 +2,9 @@
 // changes and requests done, ETA. Log lines and other text are printed above it, so nothing tears the bar.
 // Off when stdout is not a terminal or with --quiet; RAGFLOW_SYNC_FORCE_TTY=1 forces it (tests, `script`).
 import path from 'node:path';
-import cliProgress from 'cli-progress';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type * as CliProgress from 'cli-progress';
+import { loadPinoPretty } from '../log.js';
 import type { DestinationStream } from 'pino';
 import type { SyncProgress } from '../sync/folder-syncer.js';
 
@@ -37,9 +38,12 @@ export function createProgressDisplay(options: ProgressOptions): ProgressDisplay
     return { active: false, update: () => undefined, print: (text) => void stream.write(endLine(text)), logDestination: undefined, stop: () => undefined };
   }
   const forced = !stream.isTTY;
+  // Loaded only when a bar is drawn: a --sync into a pipe or under systemd never needs them.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
+  const pretty = loadPinoPretty();
   const multibar = new cliProgress.MultiBar({
     stream,
-    format: (barOptions, params, payload: { line?: Line }) => renderLine(payload.line, params, barOptions),
+    format: (barOptions, params, payload: { line?: Line }) => renderLine(cliProgress.Format, payload.line, params, barOptions),
     barsize: 24,
     hideCursor: !forced,
     // Forced onto a pipe (tests): draw as plain lines, often enough to be seen in a short run.
@@ -113,14 +117,14 @@ export function describeProgress(progress: SyncProgress): string {
   return parts.join(' · ');
 }
 
-function renderLine(line: Line | undefined, params: cliProgress.Params, options: cliProgress.Options): string {
+function renderLine(format: typeof CliProgress.Format, line: Line | undefined, params: CliProgress.Params, options: CliProgress.Options): string {
   if (!line) return 'starting…';
   const { progress } = line;
   const name = path.basename(progress.folder) || progress.folder;
   const phase = progress.phase.padEnd(8);
   const timed = progress.phase === 'hashing' || progress.phase === 'syncing';
-  const eta = timed && params.value > 0 && params.value < params.total && Number.isFinite(params.eta) ? cliProgress.Format.TimeFormat(params.eta, options, 1) : '–';
-  return `${name} ${phase} [${cliProgress.Format.BarFormat(params.progress, options)}] ${Math.floor(params.progress * 100)}% · ${describeProgress(progress)} · ETA ${eta}`;
+  const eta = timed && params.value > 0 && params.value < params.total && Number.isFinite(params.eta) ? format.TimeFormat(params.eta, options, 1) : '–';
+  return `${name} ${phase} [${format.BarFormat(params.progress, options)}] ${Math.floor(params.progress * 100)}% · ${describeProgress(progress)} · ETA ${eta}`;
 }
 
 export function formatBytes(bytes: number): string {
