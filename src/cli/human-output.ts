@@ -32,7 +32,7 @@ export function formatPlan(report: FolderReport): string {
 export function formatSummary(totals: Totals, elapsedMs: number, dryRun: boolean): string {
   const seconds = (elapsedMs / 1000).toFixed(1);
   const prefix = dryRun ? 'dry run: nothing changed;' : 'sync finished:';
-  return `${prefix} ${totals.uploaded} uploaded, ${totals.replaced} replaced, ${totals.deleted} deleted, ${totals.unchanged} unchanged, ${totals.failed} failed${totals.held ? `, ${totals.held} deletions held` : ''} in ${seconds}s`;
+  return `${prefix} ${totals.uploaded} uploaded, ${totals.replaced} replaced, ${totals.renamed ? `${totals.renamed} renamed, ` : ''}${totals.deleted} deleted, ${totals.unchanged} unchanged, ${totals.failed} failed${totals.held ? `, ${totals.held} deletions held` : ''} in ${seconds}s`;
 }
 
 export interface FolderStatus {

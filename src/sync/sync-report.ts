@@ -34,6 +34,7 @@ export function emptyReport(folder: FolderConfig): FolderReport {
 export interface Totals {
   uploaded: number;
   replaced: number;
+  renamed: number;
   deleted: number;
   unchanged: number;
   failed: number;
@@ -42,10 +43,11 @@ export interface Totals {
 }
 
 export function totalsOf(reports: readonly FolderReport[]): Totals {
-  const totals: Totals = { uploaded: 0, replaced: 0, deleted: 0, unchanged: 0, failed: 0, held: 0, folderErrors: 0 };
+  const totals: Totals = { uploaded: 0, replaced: 0, renamed: 0, deleted: 0, unchanged: 0, failed: 0, held: 0, folderErrors: 0 };
   for (const r of reports) {
     totals.uploaded += r.uploaded;
     totals.replaced += r.replaced;
+    totals.renamed += r.renamed ?? 0;
     totals.deleted += r.deleted;
     totals.unchanged += r.unchanged;
     totals.failed += r.failed.length;
