@@ -145,7 +145,14 @@ export function startCliDaemon(configFile: string, workDir: string): CliDaemon {
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  // Kept beside the run (see --keep): what the daemon logged while it was measured.
+  const logFile = path.join(workDir, `daemon-${child.pid ?? 0}.log`);
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      writeFileSync(logFile, out);
+      resolve(code);
+    }),
+  );
   return {
     output: () => out,
     async waitForLog(pattern, timeoutMs) {

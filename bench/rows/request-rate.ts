@@ -30,7 +30,7 @@ export async function measureRequestRate(ctx: BenchContext, files: number, reque
         root,
         kb: KB,
         stateFile: path.join(dir, `state-${rep}.json`),
-        rateLimit: { requestsPerSecond, concurrency: 4 },
+        rateLimit: { requestsPerSecond, concurrency: 8 }, // headroom: the limiter, not slow answers, should set the pace
       });
       expectSuccess(await runCli(['--config', config, '--sync', '-q'], dir), 'rate-limited first sync');
       const times = server.emulator.requests.map((r) => r.time);
