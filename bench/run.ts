@@ -88,12 +88,11 @@ async function fullRun(ctx: BenchContext): Promise<void> {
  *  above the minimum, or on row 1 above 5× (re-measured before it counts, so one noisy run cannot fail it). */
 const SMOKE_FILES = 50_000;
 /**
- * Row 1's gate in the smoke run. The issue asks for 5×, but the engine measures 10–14× at 50,000 files on
- * the 2-core machine (docs/performance.md says why), so 5× would fail every run. 25× still catches a gross
- * regression (a state rewrite or a hash of every file on a no-op, an O(N²) step) without flaking; the
- * deterministic gates (no write request, state file untouched) come on top.
+ * Row 1's gate in the smoke run: the issue's 5×. The engine measures 10–14× at 50,000 files on the 2-core
+ * machine today (docs/performance.md says why), so the smoke run fails until the no-op path is made faster;
+ * that is why `bench:smoke` is not in .ci/run yet (issue 6 stays open). The bound is not loosened to pass.
  */
-const SMOKE_LIMIT = 25;
+const SMOKE_LIMIT = 5;
 
 async function smokeRun(ctx: BenchContext): Promise<void> {
   for (const profile of ['legacy-0.19', 'v1-0.27'] as const) {
