@@ -80,7 +80,7 @@ async function fullRun(ctx: BenchContext): Promise<void> {
   if (wanted('2')) await attempt('2', async () => [hashingRow(await measureHashing(ctx, { large: 8, largeMiB: 128, small: 256, smallMiB: 4 }))]);
   if (wanted('3', '4')) await attempt('3', async () => bigUploadRows(await measureBigUpload(ctx, 1e9)));
   if (wanted('5')) await attempt('5', async () => [manySmallRow(await measureManySmall(ctx, 5_000))]);
-  if (wanted('8')) await attempt('8', async () => [daemonLatencyRow(await measureDaemonLatency(ctx, 200, { quietWindowMs: 1000, spacingMs: 150 }))]);
+  if (wanted('8')) await attempt('8', async () => [daemonLatencyRow(await measureDaemonLatency(ctx, 200, { quietWindowMs: 1000, spacingMs: 300 }))]);
   if (wanted('9')) await attempt('9', async () => [requestRateRow(await measureRequestRate(ctx, 400, 20))]);
 }
 

@@ -12,26 +12,35 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] ?? NaN;
 }
 
-/** For each event time t, how many events fall in [t, t + windowMs): the largest and the mean of those
- *  counts over windows that end inside the run (so the tail's partial windows do not drag the mean down). */
+/**
+ * Counts of events in sliding windows [t, t + windowMs). `max`: the largest count over windows starting at
+ * an event (where the largest always starts). `mean`: the average count over windows at every millisecond
+ * inside the run, which is the achieved rate per window even for bursty arrivals (averaging only windows
+ * that start at events would undercount bursts: most of a burst's windows start mid-burst).
+ */
 export function slidingWindowCounts(times: readonly number[], windowMs = 1000): { max: number; mean: number } {
   const sorted = [...times].sort((a, b) => a - b);
+  const first = sorted[0] ?? 0;
   const last = sorted[sorted.length - 1] ?? 0;
   let max = 0;
-  let sum = 0;
-  let full = 0;
   let end = 0;
   for (let start = 0; start < sorted.length; start += 1) {
     const from = sorted[start] ?? 0;
     while (end < sorted.length && (sorted[end] ?? 0) - from < windowMs) end += 1;
-    const count = end - start;
-    max = Math.max(max, count);
-    if (from + windowMs <= last) {
-      sum += count;
-      full += 1;
-    }
+    max = Math.max(max, end - start);
   }
-  return { max, mean: full === 0 ? sorted.length : sum / full };
+  if (last - first < windowMs) return { max, mean: sorted.length };
+  let sum = 0;
+  let windows = 0;
+  let lo = 0;
+  let hi = 0;
+  for (let t = first; t + windowMs <= last; t += 1) {
+    while (lo < sorted.length && (sorted[lo] ?? 0) < t) lo += 1;
+    while (hi < sorted.length && (sorted[hi] ?? 0) < t + windowMs) hi += 1;
+    sum += hi - lo;
+    windows += 1;
+  }
+  return { max, mean: sum / windows };
 }
 
 export const round = (value: number, digits = 0): number => {

@@ -1,5 +1,5 @@
 // Row 8: the daemon's latency from a file change to the start of its upload request (as the server sees
-// it), over `changes` single-file changes a little apart, against the configured quiet window.
+// it), over `changes` single-file changes one after the other, against the configured quiet window.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { uploads } from '../../test/e2e/harness.js';
@@ -31,13 +31,17 @@ export async function measureDaemonLatency(ctx: BenchContext, changes: number, o
   const daemon = startCliDaemon(config, dir);
   try {
     await daemon.waitForLog(/"msg":"watching"/, 60_000); // after the first reconcile uploaded the tree
-    ctx.log(`row 8: ${changes} changes, ${options.spacingMs} ms apart, quiet window ${options.quietWindowMs} ms`);
+    ctx.log(`row 8: ${changes} changes, each ${options.spacingMs} ms after the previous upload started, quiet window ${options.quietWindowMs} ms`);
     server.emulator.clearRequests();
     const changedAt = new Map<string, number>();
     for (let index = 0; index < changes; index += 1) {
       const rel = relPathOf(index);
       writeFileSync(path.join(root, rel), `changed ${index} at ${Date.now()}\n`);
       changedAt.set(rel, Date.now()); // the emulator logs request starts with Date.now() in this process
+      // Single-file changes: the next one comes once this one's upload has started, and a little later,
+      // so each is examined on its own (not queued behind the previous one's run).
+      const seen = Date.now() + 30_000;
+      while (!uploads(server.emulator).some((r) => r.fileNames[0] === rel) && Date.now() < seen) await new Promise((resolve) => setTimeout(resolve, 10));
       await new Promise((resolve) => setTimeout(resolve, options.spacingMs));
     }
     const deadline = Date.now() + 60_000;
