@@ -6,6 +6,7 @@ import { watch, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { uploads } from '../../test/e2e/harness.js';
+import { parseStateText } from '../../src/adapters/state-file-format.js';
 import { API_KEY, KB, startServer, type BenchContext } from '../lib/context.js';
 import { DIST, startCliDaemon } from '../lib/processes.js';
 import type { Row } from '../lib/report.js';
@@ -113,8 +114,8 @@ export async function measureStateBurst(ctx: BenchContext, setup: { dir: string;
       const settledMs = (writeTimes[writeTimes.length - 1] ?? 0);
       const end = await daemon.stop();
       stopped = true;
-      const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { folders: Record<string, { files: Record<string, { docId?: string }> }> };
-      const tracked = Object.values(state.folders).reduce((n, folder) => n + Object.keys(folder.files).length, 0);
+      const state = parseStateText(readFileSync(stateFile, 'utf8'));
+      const tracked = [...state.folders.values()].reduce((n, folder) => n + folder.files.size, 0);
       if (tracked !== files + added) throw new Error(`after the burst the state tracks ${tracked} files, expected ${files + added}`);
       return { entries: files, events: rewrites + added, burstMs, writeTimes, settledMs, daemonPeakRssBytes: end.peakRssBytes, startupMs };
     } finally {

@@ -45,7 +45,7 @@ describe('state file format', () => {
     const state = stateWith(files);
     const text = stringifyState(state);
     expect(text).not.toContain('\n'); // compact
-    expect(text.startsWith(`{"version":1,"ownerId":"${OWNER}"`)).toBe(true);
+    expect(text.startsWith(`{"version":2,"ownerId":"${OWNER}"`)).toBe(true);
     const loaded = parseStateText(text);
     expect(loaded.ownerId).toBe(OWNER);
     expect([...loaded.folders.keys()]).toEqual(['docs', 'no-meta-yet', '__proto__']);
@@ -86,6 +86,41 @@ describe('state file format', () => {
   });
 
   it('refuses a newer format version distinctly (it is not corrupt and must not be moved aside)', () => {
-    expect(() => parseStateText(`{"version":2,"ownerId":"${OWNER}","folders":{},"newThing":1}`)).toThrow(StateFileVersionError);
+    expect(() => parseStateText(`{"version":3,"ownerId":"${OWNER}","folders":{},"newThing":1}`)).toThrow(StateFileVersionError);
+  });
+  it('writes columns (version 2): the common docName is not repeated, rare fields go to `more`', () => {
+    const files = [
+      trackedFile('a.md', { docId: 'd1', docName: 'a.md' }),
+      trackedFile('b.md', { docId: 'd2', docName: 'b(1).md', failures: 2, lastError: 'x' }),
+      trackedFile('c.md'),
+    ];
+    const written = JSON.parse(stringifyState(stateWith(files))) as { folders: { docs: { files: Record<string, unknown> } } };
+    const columns = written.folders.docs.files;
+    expect(columns['relPath']).toEqual(['a.md', 'b.md', 'c.md']);
+    expect(columns['docId']).toEqual(['d1', 'd2', null]);
+    expect(columns['docName']).toEqual([true, 'b(1).md', null]);
+    expect(columns['more']).toEqual({ 1: { lastError: 'x', failures: 2 } });
+  });
+
+  it('reads a version 1 file (one object per path) and gives the same state', () => {
+    const files = [trackedFile('a.md', { docId: 'd1', docName: 'a.md' }), trackedFile('b.md', { intent: { kind: 'delete', docIds: ['x'], startedAt: 1 } })];
+    const v1 = JSON.stringify({ version: 1, ownerId: OWNER, folders: { docs: { meta: { kbName: 'Docs' }, files: Object.fromEntries(files.map((f) => [f.relPath, f])) } } });
+    const loaded = parseStateText(v1);
+    expect(loaded.version).toBe(2);
+    expect([...(loaded.folders.get('docs')?.files.values() ?? [])]).toEqual(files);
+  });
+
+  const v2 = (files: Record<string, unknown>) => JSON.stringify({ version: 2, ownerId: OWNER, folders: { docs: { files } } });
+  const oneRow = { relPath: ['a'], size: [1], mtimeMs: [1], ctimeMs: [1], ino: [1], docId: [null], docName: [null], sha256: ['a'.repeat(64)], status: ['synced'], updatedAt: [1] };
+  it.each([
+    ['a missing column', (({ sha256: _gone, ...rest }) => rest)(oneRow), 'files.sha256: expected an array of 1'],
+    ['a short column', { ...oneRow, size: [] }, 'files.size: expected an array of 1'],
+    ['a wrong-typed cell', { ...oneRow, mtimeMs: ['1'] }, 'files.mtimeMs[0]: expected a number'],
+    ['an unknown status', { ...oneRow, status: ['maybe'] }, 'files.status[0]'],
+    ['a path listed twice', { ...oneRow, relPath: ['a', 'a'], size: [1, 1], mtimeMs: [1, 1], ctimeMs: [1, 1], ino: [1, 1], docId: [null, null], docName: [null, null], sha256: ['x', 'x'], status: ['synced', 'synced'], updatedAt: [1, 1] }, 'listed twice'],
+    ['`more` for a row that does not exist', { ...oneRow, more: { 5: { failures: 1 } } }, 'not a row number'],
+    ['a bad intent in `more`', { ...oneRow, more: { 0: { intent: { kind: 'rename' } } } }, 'more["0"].intent'],
+  ])('refuses a version 2 file with %s', (_label, files, reasonPart) => {
+    expect(corruptError(v2(files)).reason).toContain(reasonPart);
   });
 });

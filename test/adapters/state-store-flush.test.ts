@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openStateStore, type StateStore } from '../../src/adapters/state-store.js';
+import { parseStateText } from '../../src/adapters/state-file-format.js';
 import { recordingOps } from './recording-ops.js';
 import { trackedFile } from './state-fixtures.js';
 import { makeTempDir } from './temp-dir.js';
@@ -16,7 +17,7 @@ afterEach(async () => {
 });
 
 const filesOnDisk = (file: string): string[] =>
-  Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { folders: Record<string, { files: Record<string, unknown> }> }).folders['docs']?.files ?? {}).sort();
+  [...(parseStateText(readFileSync(file, 'utf8')).folders.get('docs')?.files.keys() ?? [])].sort();
 
 async function storeWithHeldWrites(flushDelayMs: number) {
   const file = path.join(makeTempDir(), 'state.json');

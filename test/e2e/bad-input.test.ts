@@ -1,7 +1,7 @@
 // Bad input end to end: the built CLI on a real temp folder full of awkward files, against the emulator.
 // Each awkward file gets one clear log line and a status entry, and never holds up the other files.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmod, chown, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { constants, openSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import {
   expectedMirror,
   makeSandbox,
   mirrorOf,
+  readStateJson,
   runCli,
   sha256,
   startDaemonProcess,
@@ -223,7 +224,7 @@ describe('bad input: files that move under the tool (v1-0.27)', () => {
     const lines = linesAbout(result.stdout, other);
     expect(lines.map((l) => l.msg)).toEqual(['file vanished before it could be uploaded; skipped']);
     expect(await mirrorOf(box)).toEqual(await expectedMirror(box.docs));
-    const state = JSON.parse(await readFile(box.stateFile, 'utf8')) as { folders: Record<string, { files: Record<string, unknown> }> };
+    const state = await readStateJson(box.stateFile);
     expect(Object.keys(Object.values(state.folders)[0]!.files)).toEqual([sentFirst]);
     const status = (await statusJson(box)).folders[0]!;
     expect([status.pending, status.failed.length]).toEqual([0, 0]);

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, type Emulator, type ProfileName, type RequestLogEntry } from '../emulator/index.js';
 import { docNameFor } from '../../src/core/doc-name.js';
+import { parseStateText, STATE_FORMAT_VERSION, stringifyState, type FolderState } from '../../src/adapters/state-file-format.js';
+import type { FolderMeta, TrackedFile } from '../../src/core/model.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The built CLI; RAGFLOW_SYNC_CLI points the tests at another build (e.g. one made away from dist/). */
@@ -141,6 +143,30 @@ export function ourDocuments(emulator: Emulator, kb: string): Map<string, string
   return out;
 }
 
+/** The state file as plain objects (folder key → meta and path → entry), whatever its on-disk layout. */
+export interface StateJson {
+  readonly ownerId: string;
+  readonly folders: Record<string, { meta?: FolderMeta; files: Record<string, TrackedFile> }>;
+}
+
+export async function readStateJson(stateFile: string): Promise<StateJson> {
+  const state = parseStateText(await readFile(stateFile, 'utf8'));
+  const folders: StateJson['folders'] = {};
+  for (const [key, folder] of state.folders) {
+    folders[key] = { ...(folder.meta ? { meta: folder.meta } : {}), files: Object.fromEntries(folder.files) };
+  }
+  return { ownerId: state.ownerId, folders };
+}
+
+/** Writes a state file (for tests that edit one by hand), in the format the tool writes. */
+export async function writeStateJson(stateFile: string, state: StateJson): Promise<void> {
+  const folders = new Map<string, FolderState>();
+  for (const [key, folder] of Object.entries(state.folders)) {
+    folders.set(key, { ...(folder.meta ? { meta: folder.meta } : {}), files: new Map(Object.entries(folder.files)) });
+  }
+  await writeFile(stateFile, stringifyState({ version: STATE_FORMAT_VERSION, ownerId: state.ownerId, folders }));
+}
+
 /**
  * What the KB mirrors, as the tool's own records say: relative path → sha256 of the stored document.
  * Fails when a document of ours is missing, referenced twice, or not referenced at all (an orphan or a
@@ -148,7 +174,7 @@ export function ourDocuments(emulator: Emulator, kb: string): Map<string, string
  * made-safe form) although no foreign document holds that name.
  */
 export async function mirrorOf(box: Sandbox, kb = 'handbook'): Promise<Map<string, string>> {
-  const state = JSON.parse(await readFile(box.stateFile, 'utf8')) as { folders: Record<string, { files: Record<string, { docId?: string }> }> };
+  const state = await readStateJson(box.stateFile);
   const docs = box.emulator.documents(kb);
   const foreignNames = new Set(docs.filter((d) => d.seeded).map((d) => d.name));
   const referenced = new Map<string, string>();

@@ -1,10 +1,9 @@
 // Server and network faults on the real process: retries with backoff, Retry-After pauses of the whole
 // queue, lost answers, hung requests, a server failing every attempt, and a rejected key. Retry logic is
 // API-independent (our own code over both clients), so one profile carries most cases.
-import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProfileName, RequestLogEntry } from '../../emulator/index.js';
-import { makeSandbox, runCli, startCliProcess, startDaemonProcess, until, uploads, UPLOAD_PATH, writeTree, type DaemonProcess, type Sandbox } from '../harness.js';
+import { makeSandbox, readStateJson, runCli, startCliProcess, startDaemonProcess, until, uploads, UPLOAD_PATH, writeTree, type DaemonProcess, type Sandbox } from '../harness.js';
 import { expectConverged, patchConfig, seedForeign, sync, syncOk } from './fault-kit.js';
 
 const LIST_PATH = /\/datasets\/[^/]+\/documents$/;
@@ -89,7 +88,7 @@ describe('faults against v1-0.27', () => {
     expect(failed.code, failed.stdout).toBe(1);
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(uploads(box.emulator).length).toBeLessThanOrEqual(3 * 5); // 5 attempts per file at most
-    const state = JSON.parse(await readFile(box.stateFile, 'utf8')) as { folders: Record<string, { files: Record<string, { status: string; docId?: string }> }> };
+    const state = await readStateJson(box.stateFile);
     const entries = Object.values(Object.values(state.folders)[0]!.files);
     expect(entries.map((e) => e.status)).toEqual(['failed', 'failed', 'failed']);
     box.emulator.clearFaults();

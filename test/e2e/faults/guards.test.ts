@@ -4,15 +4,11 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventually, makeSandbox, startDaemonProcess, uploads, writeTree, writes, type DaemonProcess, type Sandbox } from '../harness.js';
+import { eventually, makeSandbox, readStateJson, startDaemonProcess, uploads, writeTree, writes, type DaemonProcess, type Sandbox, type StateJson, writeStateJson } from '../harness.js';
 import { expectConverged, logLines, seedForeign, sync, syncOk, type ForeignDoc } from './fault-kit.js';
 
-interface StateJson {
-  folders: Record<string, { meta?: { rootDev?: number; heldDeletes?: string[] }; files: Record<string, { docId?: string }> }>;
-}
-
 async function readState(box: Sandbox): Promise<StateJson> {
-  return JSON.parse(await readFile(box.stateFile, 'utf8')) as StateJson;
+  return readStateJson(box.stateFile);
 }
 
 function onlyFolder(state: StateJson) {
@@ -62,8 +58,8 @@ describe('mass-delete guards (v1-0.27)', () => {
     // mount point): nothing is synced for it, neither deletes nor uploads of what the other disk holds.
     const state = await readState(box);
     const folder = onlyFolder(state);
-    folder.meta = { ...folder.meta, rootDev: (folder.meta?.rootDev ?? 0) + 1 };
-    await writeFile(box.stateFile, JSON.stringify(state));
+    folder.meta = { kbName: 'handbook', ...folder.meta, rootDev: (folder.meta?.rootDev ?? 0) + 1 };
+    await writeStateJson(box.stateFile, state);
     await rm(path.join(box.docs, 'sub'), { recursive: true });
     await writeTree(box.docs, { 'only-on-the-other-disk.md': 'x\n' });
     const swapped = await sync(box);

@@ -4,7 +4,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeSandbox, runCli, uploads, writeTree, type Sandbox } from '../harness.js';
+import { makeSandbox, readStateJson, runCli, uploads, writeTree, type Sandbox } from '../harness.js';
 
 describe('two installations share a KB (v1-0.27)', () => {
   let box: Sandbox | undefined;
@@ -26,7 +26,7 @@ describe('two installations share a KB (v1-0.27)', () => {
       expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
     };
     const docIdsOf = async (stateFile: string) => {
-      const state = JSON.parse(await readFile(stateFile, 'utf8')) as { ownerId: string; folders: Record<string, { files: Record<string, { docId?: string }> }> };
+      const state = await readStateJson(stateFile);
       const ids = Object.values(state.folders).flatMap((f) => Object.values(f.files).map((e) => e.docId ?? ''));
       return { owner: state.ownerId, ids: ids.sort() };
     };

@@ -1,8 +1,7 @@
 // Done means parsed (docs/smart-sync.md): --sync follows parsing, retries a FAIL, reports it with RAGFlow's
 // message, and never has more than maxParsing documents parsing at once. The built CLI, the v1 0.27 emulator.
-import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeSandbox, runCli, writeTree, type Sandbox } from '../harness.js';
+import { makeSandbox, readStateJson, runCli, writeTree, type Sandbox } from '../harness.js';
 
 describe('done means parsed (v1-0.27)', () => {
   let box: Sandbox | undefined;
@@ -27,7 +26,7 @@ describe('done means parsed (v1-0.27)', () => {
     expect(doc('flaky.md').run).toBe('DONE');
     expect(parseRequestsFor(sandbox, doc('flaky.md').id)).toBe(2);
     expect(doc('good.md').run).toBe('DONE');
-    const state = JSON.parse(await readFile(sandbox.stateFile, 'utf8')) as { folders: Record<string, { files: Record<string, { lastError?: string }> }> };
+    const state = await readStateJson(sandbox.stateFile);
     const files = Object.values(state.folders)[0]!.files;
     expect(files['bad.md']?.lastError).toContain('Simulated chunker crash');
     expect(files['flaky.md']?.lastError).toBeUndefined();
