@@ -10,7 +10,8 @@ import { createClient } from './ragflow/create-client.js';
 import type { Daemon, DaemonEnd } from './sync/daemon.js';
 import type { ServerHealth } from './sync/action-runner.js';
 import { FolderSyncer, type RunOptions, type SyncProgress } from './sync/folder-syncer.js';
-import type { KbClient, StateStore } from './sync/ports.js';
+import type { KbClient, ScanResult, StateStore } from './sync/ports.js';
+import { createPathFilter } from './core/path-filter.js';
 import { createRequestScheduler, type PausableScheduler } from './sync/request-scheduler.js';
 import { AuthRejectedError, ServerUnusableError, StateUnrecoverableError } from './sync/sync-errors.js';
 import type { FolderReport } from './sync/sync-report.js';
@@ -36,6 +37,8 @@ export interface OpenEngineOptions {
   readonly store?: StateStore;
   /** Progress of every folder's runs (the `--sync` progress line). */
   readonly onProgress?: (progress: SyncProgress) => void;
+  /** Scans already started, by folder key (see FolderSyncerDeps.firstScan). */
+  readonly firstScans?: ReadonlyMap<string, Promise<ScanResult>>;
 }
 
 export async function openEngine(config: Config, logger: Logger, options: OpenEngineOptions): Promise<Engine> {
@@ -74,6 +77,7 @@ export async function openEngine(config: Config, logger: Logger, options: OpenEn
           stopping,
           health,
           adoptUnclaimed: store.loadOutcome.kind !== 'loaded' && store.files(folder.key).length === 0,
+          ...(options.firstScans?.has(folder.key) ? { firstScan: options.firstScans.get(folder.key) } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         }),
     );
@@ -113,7 +117,24 @@ export interface SyncCommandOptions extends RunOptions {
 }
 
 export async function runSync(config: Config, logger: Logger, options: SyncCommandOptions): Promise<FolderReport[]> {
-  const engine = await openEngine(config, logger, { readOnly: options.dryRun ?? false, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  // Every folder's walk starts first, in worker threads, and runs while the state file loads and the
+  // server is asked for the knowledge bases: on a no-op run those take about as long as the walk.
+  const early = new AbortController();
+  const firstScans = new Map<string, Promise<ScanResult>>();
+  for (const folder of config.folders) {
+    const scan = nodeFolderReader.scan(folder.path, createPathFilter({ include: folder.include, exclude: folder.exclude }), early.signal);
+    scan.catch(() => undefined); // its syncer sees the outcome; one never used (the engine failed to open) is dropped
+    firstScans.set(folder.key, scan);
+  }
+  try {
+    return await syncFolders(config, logger, options, firstScans);
+  } finally {
+    early.abort(new Error('the sync ended'));
+  }
+}
+
+async function syncFolders(config: Config, logger: Logger, options: SyncCommandOptions, firstScans: ReadonlyMap<string, Promise<ScanResult>>): Promise<FolderReport[]> {
+  const engine = await openEngine(config, logger, { readOnly: options.dryRun ?? false, firstScans, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   try {
     checkStateRecoverable(engine, logger);
     const reports: FolderReport[] = [];

@@ -4,6 +4,13 @@
 let onHangup: () => void = () => undefined;
 process.on('SIGHUP', () => onHangup());
 
+// `--sync` walks each folder in a worker thread; starting that thread now lets its boot overlap the
+// loading of everything else (a no-op sync of a large folder waits for the walk, not for the rest).
+if (process.argv.includes('--sync')) {
+  const { prestartScanWorker } = await import('./adapters/threaded-scanner.js');
+  prestartScanWorker();
+}
+
 const { run } = await import('./cli/main.js');
 run((handler) => {
   onHangup = handler;

@@ -1,6 +1,6 @@
 // Lists the regular files of a synced folder with their fingerprints, without following symlinks or
 // opening anything, and says what it had to skip and why.
-import { lstatSync, type Dirent, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, type Dirent, type Stats } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
@@ -19,6 +19,9 @@ export interface ScanOptions {
   readonly signal?: AbortSignal | undefined;
   /** Longest stretch of synchronous lstat work before yielding to the event loop, ms (default 10). */
   readonly sliceMs?: number | undefined;
+  /** List directories synchronously too, one at a time (a worker thread, which has no event loop to keep
+   *  free: there, async listings only add thread-pool hand-offs that compete for the same two cores). */
+  readonly synchronous?: boolean | undefined;
 }
 
 export type ScanRootErrorCode = 'root-missing' | 'root-not-directory' | 'root-unreadable';
@@ -73,9 +76,8 @@ export async function scanFolder(root: string, filter: PathRules, options: ScanO
   // Listings started ahead of use, in order, so up to `concurrency` readdirs overlap.
   const listings: Array<{ relDir: RelPath; entries: Promise<Dirent[] | { errno: string | undefined }> }> = [];
   const startListing = (relDir: RelPath): void => {
-    const entries = readdir(relDir === '' ? absRoot : underRoot(absRoot, relDir), { withFileTypes: true }).catch(
-      (error: unknown) => ({ errno: errnoCode(error) }),
-    );
+    const dir = relDir === '' ? absRoot : underRoot(absRoot, relDir);
+    const entries = options.synchronous === true ? listNow(dir) : readdir(dir, { withFileTypes: true }).catch((error: unknown) => ({ errno: errnoCode(error) }));
     listings.push({ relDir, entries });
   };
   let sliceStart = performance.now();
@@ -83,7 +85,7 @@ export async function scanFolder(root: string, filter: PathRules, options: ScanO
 
   pendingDirs.push('');
   for (;;) {
-    while (listings.length < concurrency && pendingDirs.length > 0) startListing(pendingDirs.pop() ?? '');
+    while (listings.length < (options.synchronous === true ? 1 : concurrency) && pendingDirs.length > 0) startListing(pendingDirs.pop() ?? '');
     const next = listings.shift();
     if (next === undefined) break;
     const { relDir, entries } = next;
@@ -112,6 +114,14 @@ export async function scanFolder(root: string, filter: PathRules, options: ScanO
     }
   }
   return { files, skipped, root: { dev: rootStats.dev, ino: rootStats.ino } };
+}
+
+function listNow(dir: string): Promise<Dirent[] | { errno: string | undefined }> {
+  try {
+    return Promise.resolve(readdirSync(dir, { withFileTypes: true }));
+  } catch (error) {
+    return Promise.resolve({ errno: errnoCode(error) });
+  }
 }
 
 /**

@@ -114,6 +114,10 @@ class LowStateStore implements StateStore {
     return folder === undefined ? [] : [...folder.files.values()];
   }
 
+  filesByPath(folderKey: string): Map<RelPath, TrackedFile> {
+    return new Map(this.db.data.folders.get(folderKey)?.files); // one native copy (100,000 entries: ~10 ms)
+  }
+
   put(folderKey: string, entry: TrackedFile): void {
     this.assertOpen();
     this.folder(folderKey).files.set(entry.relPath, entry);

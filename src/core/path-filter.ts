@@ -38,6 +38,8 @@ export interface PathFilter {
   includesFile(relPath: RelPath): boolean;
   /** False only when no file below this folder can be included, so a walker may skip it entirely. */
   mayContain(relDir: RelPath): boolean;
+  /** What the filter was built from: enough to build the same filter in another thread. */
+  readonly options: PathFilterOptions;
 }
 
 /** A glob the filter cannot use; thrown by createPathFilter so config validation can report it. */
@@ -108,6 +110,7 @@ export function createPathFilter(options: PathFilterOptions = {}): PathFilter {
   };
 
   return {
+    options: { include: options.include, exclude: options.exclude },
     includesFile(relPath) {
       const slash = relPath.lastIndexOf('/');
       const name = relPath.slice(slash + 1);

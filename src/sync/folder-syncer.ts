@@ -11,7 +11,7 @@ import type { ParseFollowResult } from './parse-follower.js';
 import { needsHash, planSync, sameFingerprint, type Action, type Plan } from '../core/plan-sync.js';
 import type { FolderMeta, LocalFile, RelPath, TrackedFile } from '../core/model.js';
 import { ActionRunner, fingerprintOf, SERVER_TROUBLE, type Outcome, type ServerHealth } from './action-runner.js';
-import type { FolderReader, KbClient, KbRef, PathRules, RemoteDoc, Result, StateStore } from './ports.js';
+import type { FolderReader, KbClient, KbRef, PathRules, RemoteDoc, Result, ScanResult, StateStore } from './ports.js';
 import type { PausableScheduler } from './request-scheduler.js';
 import { StateUnrecoverableError } from './sync-errors.js';
 import { withRetries, type RetryDeps } from './with-retries.js';
@@ -37,6 +37,9 @@ export interface FolderSyncerDeps {
   readonly health?: ServerHealth;
   /** Told whenever a run moves on (a progress display for `--sync` on a terminal). */
   readonly onProgress?: (progress: SyncProgress) => void;
+  /** A scan of the folder started before the engine opened (`--sync` starts it first, so the walk runs
+   *  while the state loads); the first whole-folder run uses it instead of scanning again. */
+  readonly firstScan?: Promise<ScanResult> | undefined;
 }
 
 /** Where one run of one folder stands. Totals become known phase by phase (scan → list → hash → sync). */
@@ -75,10 +78,12 @@ export class FolderSyncer {
   private waitingExamine: { paths: Set<RelPath>; dirs: Set<RelPath>; report: Promise<FolderReport> } | undefined;
   /** The current run's progress; runs are serialized, so there is one at a time. */
   private progress: SyncProgress | undefined;
+  private firstScan: Promise<ScanResult> | undefined;
 
   constructor(private readonly deps: FolderSyncerDeps) {
     this.rules = createPathFilter({ include: deps.folder.include, exclude: deps.folder.exclude });
     this.parserFor = createParserChooser(deps.folder.rules, deps.folder.parserId);
+    this.firstScan = deps.firstScan;
   }
 
   get folder(): FolderConfig {
@@ -131,6 +136,9 @@ export class FolderSyncer {
       return report;
     }
 
+    // The server's listing is read while the folder is walked (they do not depend on each other).
+    const listing = options.listRemote !== false && !hints ? this.listRemote(kb.value) : undefined;
+    listing?.catch(() => undefined); // awaited below; an early return must not leave it unhandled
     const snapshot = hints ? await this.snapshotPaths(hints, report) : await this.snapshotFolder(report, options);
     if (snapshot === undefined) return this.done(report, now, started);
     // A missing or swapped root: nothing at all is done (hints included); the daemon's root check
@@ -146,8 +154,8 @@ export class FolderSyncer {
     // a document the rebuild has yet to find. The reconcile (catch-up, root return, rescan) covers them.
     if (hints && rebuilding) return this.done(report, now, started);
     let remote: Map<string, RemoteDoc> | undefined;
-    if (options.listRemote !== false && !hints) {
-      const listed = await this.listRemote(kb.value);
+    if (listing !== undefined) {
+      const listed = await listing;
       if (listed.ok) remote = listed.value;
       else if (rebuilding && !this.mayRebuildWithoutListing(listed, report, options)) return this.done(report, now, started);
       report.remoteListed = remote !== undefined;
@@ -294,8 +302,10 @@ export class FolderSyncer {
   private async snapshotFolder(report: FolderReport, options: RunOptions): Promise<Snapshot | undefined> {
     const { folder, reader, store, logger } = this.deps;
     let scan;
+    const early = this.firstScan;
+    this.firstScan = undefined;
     try {
-      scan = await reader.scan(folder.path, this.rules, this.deps.signal);
+      scan = await (early ?? reader.scan(folder.path, this.rules, this.deps.signal));
     } catch (err) {
       const code = (err as { code?: string }).code ?? 'error';
       report.error = `folder root ${folder.path}: ${code}`;
@@ -485,15 +495,20 @@ export class FolderSyncer {
   /** Hash only files that are new or whose fingerprint moved; the rest keep the remembered hash. */
   private async hashWhereNeeded(files: LocalFile[], tracked: ReadonlyMap<RelPath, TrackedFile>, report: FolderReport): Promise<Map<RelPath, LocalFile>> {
     const out = new Map<RelPath, LocalFile>();
+    const toHash: LocalFile[] = [];
+    let bytesToHash = 0;
+    // One pass, one lookup per file: this runs over every file of a no-op sync.
+    for (const file of files) {
+      if (needsHash(file, tracked.get(file.relPath))) {
+        toHash.push(file);
+        bytesToHash += file.size;
+      } else out.set(file.relPath, file);
+    }
+    this.tell({ phase: 'hashing', bytesToHash });
+    if (toHash.length === 0) return out;
     const queue = new PQueue({ concurrency: HASH_CONCURRENCY });
     const jobs: Array<Promise<void>> = [];
-    const toHash = files.filter((file) => needsHash(file, tracked.get(file.relPath)));
-    this.tell({ phase: 'hashing', bytesToHash: toHash.reduce((sum, file) => sum + file.size, 0) });
-    for (const file of files) {
-      if (!needsHash(file, tracked.get(file.relPath))) {
-        out.set(file.relPath, file);
-        continue;
-      }
+    for (const file of toHash) {
       jobs.push(
         queue.add(async () => {
           try {

@@ -174,6 +174,8 @@ export interface StateStore {
   setMeta(folderKey: string, meta: FolderMeta): void;
   get(folderKey: string, relPath: RelPath): TrackedFile | undefined;
   files(folderKey: string): TrackedFile[];
+  /** The folder's entries by path: a copy, so later put/remove calls do not show in it. */
+  filesByPath(folderKey: string): Map<RelPath, TrackedFile>;
   put(folderKey: string, entry: TrackedFile): void;
   remove(folderKey: string, relPath: RelPath): void;
   /** Write now if anything changed (single-flight); resolves once the data as of this call is on disk. */

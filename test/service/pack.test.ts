@@ -40,7 +40,7 @@ describe('npm pack → npm install -g → the installed ragflow-sync', () => {
     const project = path.join(dir, 'project');
     await mkdir(project);
     const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { files: string[]; name: string };
-    for (const entry of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'src', ...pkg.files.filter((f) => f !== 'dist/')]) {
+    for (const entry of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'scripts', ...pkg.files.filter((f) => f !== 'dist/')]) {
       if (existsSync(path.join(ROOT, entry))) await cp(path.join(ROOT, entry), path.join(project, entry), { recursive: true });
     }
     await symlink(path.join(ROOT, 'node_modules'), path.join(project, 'node_modules'), 'dir');
