@@ -1,15 +1,25 @@
 // Worker-thread entry of the threaded scanner: walks one folder with the ordinary scanner and sends the
 // result back packed (paths in one string, numbers in one transferred Float64Array), because structured
-// cloning 100,000 small objects would cost more than the walk saves.
+// cloning 100,000 small objects would cost more than the walk saves. It may first be told a config file
+// to guess the first request from (see threaded-scanner.ts); the real request decides what is answered.
 import { parentPort } from 'node:worker_threads';
 import { createPathFilter } from '../core/path-filter.js';
 import { scanFolder, ScanRootError } from './fs-scanner.js';
-import type { PackedScan, ScanRequest, ScanWorkerReply } from './threaded-scanner.js';
+import { guessFirstRequest, requestKey, type PackedScan, type ScanRequest, type ScanWorkerMessage, type ScanWorkerReply } from './threaded-scanner.js';
 
-parentPort?.once('message', (request: ScanRequest) => {
-  void answer(request).then((reply) => {
-    if (reply.ok) parentPort?.postMessage(reply, [reply.scan.numbers.buffer as ArrayBuffer]);
-    else parentPort?.postMessage(reply);
+let guess: { key: string; reply: Promise<ScanWorkerReply> } | undefined;
+
+parentPort?.on('message', (message: ScanWorkerMessage) => {
+  if (message.kind === 'speculate') {
+    const request = guessFirstRequest(message.configFile);
+    if (request !== undefined) guess = { key: requestKey(request), reply: answer(request) };
+    return;
+  }
+  const reply = guess?.key === requestKey(message) ? guess.reply : answer(message);
+  guess = undefined;
+  void reply.then((done) => {
+    if (done.ok) parentPort?.postMessage(done, [done.scan.numbers.buffer as ArrayBuffer]);
+    else parentPort?.postMessage(done);
   });
 });
 

@@ -2,6 +2,13 @@
 // 0.3–0.4 s of CPU for 100,000 files on our 2-core machines); in a worker it runs on another core while the
 // main thread loads the state file and talks to the server, which is where a no-op `--sync` spends the
 // rest of its time. The result is the same ScanResult the in-thread scanner gives.
+//
+// `--sync` goes one step further: before anything else loads, it starts a thread and tells it the config
+// file. The thread reads the first folder's path and filters from it (JSON only, with the schema's
+// defaults) and starts walking at once. When the engine then asks for that folder with exactly the same
+// root and filters, it gets that walk; any difference (or an unreadable config) only means the folder is
+// walked again as asked, so the guess can cost time, never correctness.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -14,6 +21,32 @@ import { ScanRootError, type ScanRootErrorCode } from './fs-scanner.js';
 export interface ScanRequest {
   readonly root: string;
   readonly filter: PathFilterOptions;
+}
+
+/** Messages to a scan thread: a guess to start on (at most one, first), then the one real request. */
+export type ScanWorkerMessage = ({ readonly kind: 'scan' } & ScanRequest) | { readonly kind: 'speculate'; readonly configFile: string };
+
+/** The same request, as a string: a guessed walk is used only for an identical request. */
+export function requestKey(request: ScanRequest): string {
+  return JSON.stringify([path.resolve(request.root), request.filter.include ?? [], request.filter.exclude ?? []]);
+}
+
+/** The request `--sync` will make first (the first configured folder), guessed from the config file's
+ *  JSON with the schema's defaults; undefined when the file does not look like a config. */
+export function guessFirstRequest(configFile: string): ScanRequest | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(configFile, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const folder = (raw as { folders?: unknown } | null)?.folders;
+  const first: unknown = Array.isArray(folder) ? folder[0] : undefined;
+  if (typeof first !== 'object' || first === null) return undefined;
+  const { path: folderPath, include = ['**/*'], exclude = [] } = first as { path?: unknown; include?: unknown; exclude?: unknown };
+  const strings = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
+  if (typeof folderPath !== 'string' || !strings(include) || !strings(exclude)) return undefined;
+  return { root: path.resolve(path.dirname(path.resolve(configFile)), folderPath), filter: { include, exclude } };
 }
 
 export interface PackedScan {
@@ -42,24 +75,29 @@ function startWorker(): Worker {
   return new Worker(`import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
 }
 
-/** A thread started ahead of need (see prestartScanWorker), idle until a scan takes it. */
-let spare: Worker | undefined;
+/** A thread started ahead of need (see prestartScanWorker), until a scan takes it. Kept on globalThis:
+ *  the bundled CLI entry and the bundled engine each carry their own copy of this module. */
+const SPARE = Symbol.for('ragflow-sync.spare-scan-worker');
+const holder = globalThis as { [SPARE]?: Worker | undefined };
 
 /**
- * Starts a scan thread now, for the next scanInWorker to take. A thread takes ~0.1 s to boot and load its
- * code; `--sync` starts one before it loads its own modules, so that time overlaps theirs. Unused, it
- * does not keep the process alive.
+ * Starts a scan thread now, for the next scanInWorker to take, and lets it start walking the folder the
+ * config file names first (see the top of this file). A thread takes ~0.1 s to boot; `--sync` starts one
+ * before it loads its own modules, so that time and the walk overlap theirs. Unused, it does not keep the
+ * process alive.
  */
-export function prestartScanWorker(): void {
-  if (spare !== undefined) return;
-  spare = startWorker();
-  spare.unref();
-  spare.on('error', () => undefined); // a spare that failed to start is not taken (see takeWorker)
+export function prestartScanWorker(configFile?: string): void {
+  if (holder[SPARE] !== undefined) return;
+  const worker = startWorker();
+  worker.unref();
+  worker.on('error', () => undefined); // a spare that failed is not taken (see takeWorker)
+  if (configFile !== undefined) worker.postMessage({ kind: 'speculate', configFile } satisfies ScanWorkerMessage);
+  holder[SPARE] = worker;
 }
 
 function takeWorker(): Worker {
-  const worker = spare;
-  spare = undefined;
+  const worker = holder[SPARE];
+  holder[SPARE] = undefined;
   if (worker === undefined || worker.threadId < 0) return startWorker(); // threadId is -1 once it exited
   worker.ref();
   return worker;
@@ -89,8 +127,7 @@ export function scanInWorker(root: string, filter: PathFilterOptions, signal?: A
     });
     worker.once('error', (error) => finish(() => reject(error)));
     worker.once('exit', (code) => finish(() => reject(new Error(`the folder scan thread exited (code ${code}) without an answer`))));
-    const request: ScanRequest = { root: absRoot, filter };
-    worker.postMessage(request);
+    worker.postMessage({ kind: 'scan', root: absRoot, filter } satisfies ScanWorkerMessage);
   });
 }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createPathFilter } from '../../src/core/path-filter.js';
 import { scanFolder, ScanRootError, type ScanResult } from '../../src/adapters/fs-scanner.js';
-import { scanInWorker } from '../../src/adapters/threaded-scanner.js';
+import { guessFirstRequest, prestartScanWorker, requestKey, scanInWorker } from '../../src/adapters/threaded-scanner.js';
 import { makeTempDir } from './temp-dir.js';
 
 const sorted = (result: ScanResult) => ({
@@ -63,5 +63,52 @@ describe('scanInWorker', () => {
     const scan = scanInWorker(root, {}, abort.signal);
     abort.abort(new Error('stop'));
     await expect(scan).rejects.toThrow('stop');
+  });
+});
+
+describe('the early scan of --sync (a guess from the config file)', () => {
+  it('guesses the first folder with the schema defaults, exactly as loadConfig resolves it', async () => {
+    const dir = makeTempDir();
+    const configFile = path.join(dir, 'config.json');
+    const folders = [{ path: 'docs', kb: 'a' }, { path: '/elsewhere', kb: 'b', include: ['**/*.md'] }];
+    writeFileSync(configFile, JSON.stringify({ server: { url: 'http://127.0.0.1:9', apiKey: 'k' }, folders }));
+    const { loadConfig } = await import('../../src/config/load-config.js');
+    const loaded = loadConfig(configFile).folders[0]!;
+    const guessed = guessFirstRequest(configFile);
+    expect(guessed).toEqual({ root: loaded.path, filter: { include: loaded.include, exclude: loaded.exclude } });
+    expect(requestKey(guessed!)).toBe(requestKey({ root: loaded.path, filter: createPathFilter({ include: loaded.include, exclude: loaded.exclude }).options }));
+  });
+
+  it.each([
+    ['a missing file', undefined],
+    ['not JSON', '{'],
+    ['no folders', '{"folders":[]}'],
+    ['a wrong-typed include', '{"folders":[{"path":"x","include":"*.md"}]}'],
+  ])('makes no guess from %s', (_label, text) => {
+    const dir = makeTempDir();
+    const configFile = path.join(dir, 'config.json');
+    if (text !== undefined) writeFileSync(configFile, text);
+    expect(guessFirstRequest(configFile)).toBeUndefined();
+  });
+
+  it('answers the real request with the guessed walk when it is the same, and walks as asked when not', async () => {
+    const dir = makeTempDir();
+    mkdirSync(path.join(dir, 'docs', 'sub'), { recursive: true });
+    writeFileSync(path.join(dir, 'docs', 'a.md'), 'a');
+    writeFileSync(path.join(dir, 'docs', 'sub', 'b.txt'), 'b');
+    const configFile = path.join(dir, 'config.json');
+    writeFileSync(configFile, JSON.stringify({ folders: [{ path: 'docs', kb: 'k' }] }));
+
+    // Same request: the guessed walk is the answer; it ran before the file below was added.
+    prestartScanWorker(configFile);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the guessed walk is done by now
+    writeFileSync(path.join(dir, 'docs', 'late.md'), 'added after the guessed walk');
+    const same = await scanInWorker(path.join(dir, 'docs'), { include: ['**/*'], exclude: [] });
+    expect(same.files.map((f) => f.relPath).sort()).toEqual(['a.md', 'sub/b.txt']);
+
+    // A different filter than the config says: walked as asked.
+    prestartScanWorker(configFile);
+    const other = await scanInWorker(path.join(dir, 'docs'), { include: ['**/*.md'], exclude: [] });
+    expect(other.files.map((f) => f.relPath).sort()).toEqual(['a.md', 'late.md']);
   });
 });
