@@ -161,7 +161,7 @@ export class FolderSyncer {
       report.remoteListed = remote !== undefined;
     }
 
-    const tracked = new Map(store.files(folder.key).map((e) => [e.relPath, e]));
+    const tracked = store.filesByPath(folder.key);
     const local = await this.hashWhereNeeded(snapshot.files, tracked, report);
     const seenScope = this.scopeWithoutUnseen(snapshot.scope, local, report.skipped);
     const scope = seenScope && this.deps.client.capabilities.canUpdate ? await this.withMoveSides(seenScope, local, tracked, report) : seenScope;
