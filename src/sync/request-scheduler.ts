@@ -70,9 +70,10 @@ export type Release = () => void;
 export class SlidingWindowGate {
   /** Granted requests whose answer is not in yet: they may still arrive at any moment. */
   private inFlight = 0;
-  /** Settle times of answered requests that can still share a window with a new one, oldest first
-   *  (the clock only moves forward, so appending keeps the order). */
-  private readonly settled: number[] = [];
+  /** Settle times of answered requests, oldest first (the clock only moves forward, so appending keeps
+   *  the order); those before `head` have left the window. */
+  private settled: number[] = [];
+  private head = 0;
   private chain: Promise<void> = Promise.resolve();
   private pausedUntil = 0;
   /** Wakes the waiting grant early when a request settles or its caller aborts. */
@@ -91,7 +92,7 @@ export class SlidingWindowGate {
   /** Requests counted against a window starting now (for tests). */
   get held(): number {
     this.prune(this.clock.now());
-    return this.inFlight + this.settled.length;
+    return this.inFlight + this.settled.length - this.head;
   }
 
   /** Waits its turn (FIFO) for room in the window; the caller must call the Release when the request's
@@ -107,9 +108,12 @@ export class SlidingWindowGate {
 
   private prune(now: number): void {
     const since = now - this.windowMs;
-    let drop = 0;
-    while (drop < this.settled.length && (this.settled[drop] ?? 0) <= since) drop += 1;
-    this.settled.splice(0, drop);
+    while (this.head < this.settled.length && (this.settled[this.head] ?? 0) <= since) this.head += 1;
+    // Compact now and then, not on every grant (a high rate keeps thousands of settle times in a window).
+    if (this.head > 1024 && this.head * 2 > this.settled.length) {
+      this.settled = this.settled.slice(this.head);
+      this.head = 0;
+    }
   }
 
   private async waitForRoom(signal: AbortSignal | undefined): Promise<Release> {
@@ -117,10 +121,11 @@ export class SlidingWindowGate {
       signal?.throwIfAborted();
       const now = this.clock.now();
       this.prune(now);
-      const excess = this.inFlight + this.settled.length - this.cap + 1; // holds that must end first
+      const settled = this.settled.length - this.head;
+      const excess = this.inFlight + settled - this.cap + 1; // holds that must end first
       if (excess <= 0 && this.pausedUntil <= now) return this.grant();
       // The excess-th oldest settled hold leaves the window first; if too few have settled, a release must come.
-      const leaves = excess <= 0 ? now : excess <= this.settled.length ? (this.settled[excess - 1] ?? now) + this.windowMs : Infinity;
+      const leaves = excess <= 0 ? now : excess <= settled ? (this.settled[this.head + excess - 1] ?? now) + this.windowMs : Infinity;
       const wait = Math.max(this.pausedUntil, leaves) - now;
       const wake = new AbortController();
       this.wake = wake;

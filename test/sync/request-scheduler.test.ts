@@ -57,6 +57,22 @@ function maxPerWindow(times: readonly number[], windowMs = 1000): number {
   return max;
 }
 
+/**
+ * The gate's own invariant, which makes the bound hold wherever each arrival falls between its grant and
+ * its answer: at every grant, fewer than `cap` earlier requests were answered after `grant - windowMs`
+ * (or not yet). Returns the largest count of those seen at a grant, plus the grant itself.
+ */
+function worstCaseWindow(held: readonly { grant: number; settle: number }[], windowMs = 1000): number {
+  let worst = 0;
+  for (let n = 0; n < held.length; n += 1) {
+    const grant = held[n]?.grant ?? 0;
+    let count = 1;
+    for (let i = 0; i < n; i += 1) if ((held[i]?.settle ?? Infinity) > grant - windowMs) count += 1;
+    worst = Math.max(worst, count);
+  }
+  return worst;
+}
+
 /** Pseudo-random numbers from a seed, so a failure can be replayed. */
 function seeded(seed: number): () => number {
   let state = seed;
@@ -80,15 +96,19 @@ describe('request scheduler', () => {
       const gate = new SlidingWindowGate(20, 1000, clock);
       const grants: number[] = [];
       const arrivals: number[] = [];
+      const held: { grant: number; settle: number }[] = [];
       // Some requests wait long after their grant before the server sees them (a busy connection pool,
       // a stalled event loop), some answer at once: the arrival lies anywhere between grant and answer.
       const requests = Array.from({ length: 300 }, async () => {
         const release = await gate.acquire();
         grants.push(clock.now());
+        const hold = { grant: clock.now(), settle: Infinity };
+        held.push(hold);
         const late = random() < 0.2 ? random() * 400 : random() * 5;
         await clock.after(late);
         arrivals.push(clock.now());
         await clock.after(random() * 10);
+        hold.settle = clock.now();
         release();
       });
       await clock.runAll();
@@ -96,6 +116,7 @@ describe('request scheduler', () => {
       expect(arrivals).toHaveLength(300);
       expect(maxPerWindow(arrivals), `seed ${seed}`).toBeLessThanOrEqual(20);
       expect(maxPerWindow(grants), `seed ${seed}`).toBeLessThanOrEqual(20);
+      expect(worstCaseWindow(held), `seed ${seed}`).toBeLessThanOrEqual(20);
     }
   });
 
@@ -115,6 +136,29 @@ describe('request scheduler', () => {
     // 20 per 1005 ms: 380 grants after the first window's 20 take 19 windows.
     expect(last).toBeLessThanOrEqual(19 * 1005 + 1);
     expect(last).toBeGreaterThanOrEqual(19 * 1000);
+  });
+
+  it('keeps the bound over thousands of requests in a window (settle times compacted as they age out)', async () => {
+    const clock = new ManualClock();
+    const gate = new SlidingWindowGate(1500, 1000, clock);
+    const grants: number[] = [];
+    const held: { grant: number; settle: number }[] = []; // in grant order
+    const requests = Array.from({ length: 4000 }, async (_, i) => {
+      const release = await gate.acquire();
+      grants.push(clock.now());
+      const hold = { grant: clock.now(), settle: Infinity };
+      held.push(hold);
+      await clock.after(1 + ((i * 7919) % 400)); // answers spread over 400 ms
+      hold.settle = clock.now();
+      release();
+    });
+    await clock.runAll();
+    await Promise.all(requests);
+    expect(maxPerWindow(grants)).toBe(1500);
+    expect(worstCaseWindow(held)).toBe(1500);
+    expect(grants.at(-1)).toBeLessThan(2 * 1401);
+    clock.time += 1000; // a window after the last answer, nothing counts any more
+    expect(gate.held).toBe(0);
   });
 
   it('counts a request still in flight: no grant until enough answers are in and a window has passed', async () => {
