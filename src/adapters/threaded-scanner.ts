@@ -9,6 +9,8 @@
 // root and filters, it gets that walk; any difference (or an unreadable config) only means the folder is
 // walked again as asked, so the guess can cost time, never correctness.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import PQueue from 'p-queue';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -103,7 +105,15 @@ function takeWorker(): Worker {
   return worker;
 }
 
+/** Scan threads walking at once: `--sync` starts one per folder up front, and twenty folders must not
+ *  mean twenty threads fighting over two cores. */
+const walking = new PQueue({ concurrency: Math.max(1, availableParallelism()) });
+
 export function scanInWorker(root: string, filter: PathFilterOptions, signal?: AbortSignal): Promise<ScanResult> {
+  return walking.add(() => scanInThread(root, filter, signal));
+}
+
+function scanInThread(root: string, filter: PathFilterOptions, signal?: AbortSignal): Promise<ScanResult> {
   signal?.throwIfAborted();
   const absRoot = path.resolve(root);
   return new Promise<ScanResult>((resolve, reject) => {
