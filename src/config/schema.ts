@@ -96,7 +96,7 @@ export const configSchema = z.strictObject({
       concurrency: z.int({ message: 'expected a whole number' }).min(1, { message: 'expected at least 1' }).default(2),
     })
     .prefault({})
-    .describe('Every server request counts: no sliding second holds more request starts than requestsPerSecond.'),
+    .describe('Every server request counts: no sliding second holds more requests than requestsPerSecond, whether counted where they start or where the server receives them.'),
   daemon: z
     .strictObject({
       quietWindowMs: z

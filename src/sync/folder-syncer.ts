@@ -61,6 +61,9 @@ export interface RunOptions {
   readonly allowMassDelete?: boolean;
   /** List the server's documents (reconcile). Off for daemon hints and for benchmarks of the local side. */
   readonly listRemote?: boolean;
+  /** Follow this run's parse requests outside the folder's loop (daemon hints): the next change is
+   *  examined and sent while this one parses. The run's report still waits for the parse. */
+  readonly parseOutsideLoop?: boolean;
 }
 
 const HASH_CONCURRENCY = 4;
@@ -79,6 +82,14 @@ export class FolderSyncer {
   /** The current run's progress; runs are serialized, so there is one at a time. */
   private progress: SyncProgress | undefined;
   private firstScan: Promise<ScanResult> | undefined;
+  /** Parse follows handed out of the loop, one after another (so maxParsing holds per folder), each
+   *  ending with its state changes back inside the loop. */
+  private parseLane: Promise<unknown> = Promise.resolve();
+  /** Paths whose upload is parsing outside the loop: another look at them waits for that to finish, so a
+   *  swap in progress is never healed half-way nor replaced under the follower's feet. */
+  private readonly parsingOutside = new Map<RelPath, number>();
+  /** Set by execute for the run in the loop; taken by examine right after the run. */
+  private parseTail: ((report: FolderReport) => Promise<FolderReport>) | undefined;
 
   constructor(private readonly deps: FolderSyncerDeps) {
     this.rules = createPathFilter({ include: deps.folder.include, exclude: deps.folder.exclude });
@@ -92,6 +103,9 @@ export class FolderSyncer {
 
   /** Whole-folder reconcile: disk, state and (where it can list) the server. */
   reconcile(options: RunOptions = {}): Promise<FolderReport> {
+    // After any parse still followed outside the loop: a whole-folder look would otherwise see its swap
+    // half done. (Waiting outside the loop: the follow's last step needs the loop.)
+    if (this.parsingOutside.size > 0) return this.parseLane.then(() => this.reconcile(options));
     return this.serialize(() => this.runOnce(undefined, options));
   }
 
@@ -99,6 +113,7 @@ export class FolderSyncer {
    *  arrive while an examine is still waiting for its turn join it: a burst of events then costs a few runs
    *  (and state-file writes), not one per batch. Its report covers all the joined paths. */
   examine(paths: ReadonlySet<RelPath>, dirs: ReadonlySet<RelPath> = new Set()): Promise<FolderReport> {
+    if (this.touchesParsingOutside(paths, dirs)) return this.parseLane.then(() => this.examine(paths, dirs));
     const waiting = this.waitingExamine;
     if (waiting) {
       for (const p of paths) waiting.paths.add(p);
@@ -106,12 +121,58 @@ export class FolderSyncer {
       return waiting.report;
     }
     const joined = { paths: new Set(paths), dirs: new Set(dirs) };
-    const report = this.serialize(() => {
+    const report = this.serialize(async () => {
       if (this.waitingExamine?.paths === joined.paths) this.waitingExamine = undefined;
-      return this.runOnce(joined, { listRemote: false });
-    });
+      this.takeParseTail();
+      const sent = await this.runOnce(joined, { listRemote: false, parseOutsideLoop: true });
+      return { sent, tail: this.takeParseTail() };
+    }).then(({ sent, tail }) => (tail ? tail(sent) : sent));
     this.waitingExamine = { ...joined, report };
     return report;
+  }
+
+  private takeParseTail(): ((report: FolderReport) => Promise<FolderReport>) | undefined {
+    const tail = this.parseTail;
+    this.parseTail = undefined;
+    return tail;
+  }
+
+  private touchesParsingOutside(paths: ReadonlySet<RelPath>, dirs: ReadonlySet<RelPath>): boolean {
+    if (this.parsingOutside.size === 0) return false;
+    for (const p of paths) if (this.parsingOutside.has(p)) return true;
+    for (const dir of dirs) {
+      const prefix = dir === '' ? '' : `${dir}/`;
+      for (const p of this.parsingOutside.keys()) if (p.startsWith(prefix)) return true;
+    }
+    return false;
+  }
+
+  /** The parse follow of a run whose uploads are done, outside the loop: it only asks the server. Its
+   *  results change the state (parse failures, swaps taking over) back inside the loop. */
+  private followOutsideLoop(runner: ActionRunner, paths: readonly RelPath[], report: FolderReport): Promise<FolderReport> {
+    for (const p of paths) this.parsingOutside.set(p, (this.parsingOutside.get(p) ?? 0) + 1);
+    const follow = this.parseLane
+      .then(async () => {
+        const parsed = await runner.flushParse();
+        return this.serialize(async () => {
+          const outcomes: Outcome[] = [];
+          if (parsed) this.noteParse(parsed, outcomes);
+          const swapped = await runner.finishSwaps(parsed);
+          for (const outcome of swapped) if (!outcomes.some((o) => o.relPath === outcome.relPath && o.error === outcome.error)) outcomes.push(outcome);
+          await this.deps.store.flush();
+          for (const outcome of outcomes) addOutcome(report, outcome);
+          return report;
+        });
+      })
+      .finally(() => {
+        for (const p of paths) {
+          const left = (this.parsingOutside.get(p) ?? 1) - 1;
+          if (left > 0) this.parsingOutside.set(p, left);
+          else this.parsingOutside.delete(p);
+        }
+      });
+    this.parseLane = follow.catch(() => undefined);
+    return follow;
   }
 
   private serialize<T>(run: () => Promise<T>): Promise<T> {
@@ -204,7 +265,7 @@ export class FolderSyncer {
     }
     this.tell({ phase: 'syncing', actionsPlanned: plan.actions.length });
 
-    const complete = await this.execute(plan, kb.value, report, remote, rebuilding && remote !== undefined);
+    const complete = await this.execute(plan, kb.value, report, remote, rebuilding && remote !== undefined, options.parseOutsideLoop === true);
     this.rememberRun(kb.value, snapshot, plan, scope, { complete, rebuilding: rebuilding && remote !== undefined, listed: remote !== undefined, full: !hints });
     this.rememberSkipped(report.skipped, snapshot);
     return this.done(report, now, started);
@@ -539,7 +600,7 @@ export class FolderSyncer {
   }
 
   /** Runs the plan. Resolves true when every action ran and no crash recovery was left undecided. */
-  private async execute(plan: Plan, kb: KbRef, report: FolderReport, remote: ReadonlyMap<string, RemoteDoc> | undefined, rebuilding = false): Promise<boolean> {
+  private async execute(plan: Plan, kb: KbRef, report: FolderReport, remote: ReadonlyMap<string, RemoteDoc> | undefined, rebuilding = false, parseOutsideLoop = false): Promise<boolean> {
     const { folder, store, logger, scheduler, client } = this.deps;
     const runner = new ActionRunner({
       folderKey: folder.key,
@@ -610,7 +671,11 @@ export class FolderSyncer {
         return job;
       }),
     );
-    if (!fatal && !this.deps.signal?.aborted) {
+    if (!fatal && !this.deps.signal?.aborted && parseOutsideLoop && this.followsParse()) {
+      // Every path of the run (uploads, swaps, re-parses): a later look at one waits for this follow.
+      const touched = plan.actions.flatMap((a) => (a.kind === 'rename' ? [a.relPath, a.from] : [a.relPath]));
+      this.parseTail = (sent) => this.followOutsideLoop(runner, touched, sent);
+    } else if (!fatal && !this.deps.signal?.aborted) {
       if (remote && !client.capabilities.uploadStartsParse) await this.resumeParse(runner, remote).catch((err: unknown) => (fatal ??= err));
       const parsed = await runner.flushParse().catch((err: unknown) => {
         fatal ??= err;
