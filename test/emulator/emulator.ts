@@ -154,6 +154,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
         },
         { bytes },
       );
+      parse.noteSeeded(doc);
       if (run === '3') {
         const chunks = chunksOfFile(doc.filePath);
         doc.chunkNum = chunks.length;

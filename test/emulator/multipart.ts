@@ -6,7 +6,7 @@ import { createWriteStream, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createSHA256, createXXHash128 } from 'hash-wasm';
+import { createSHA256, createXXHash128, type IHasher } from 'hash-wasm';
 
 export interface UploadedFile {
   readonly field: string;
@@ -23,6 +23,18 @@ export interface FormBody {
   readonly fields: Record<string, string[]>;
   readonly files: UploadedFile[];
   cleanup(): void;
+}
+
+/** Hashers are reused: making one instantiates a WebAssembly module, which cost more than hashing a
+ *  small upload. One pair per file being received at once; up to MAX_IDLE idle pairs wait here. */
+const idleHashers: [IHasher, IHasher][] = [];
+const MAX_IDLE = 16;
+
+async function takeHashers(): Promise<[IHasher, IHasher]> {
+  const pair = idleHashers.pop() ?? (await Promise.all([createSHA256(), createXXHash128()]));
+  pair[0].init();
+  pair[1].init();
+  return pair;
 }
 
 export function isFormContentType(contentType: string | undefined): boolean {
@@ -57,9 +69,8 @@ export async function readForm(req: IncomingMessage, tempPath: () => string): Pr
     temps.push(path);
     writes.push(
       (async () => {
-        const [sha, xxh] = await Promise.all([createSHA256(), createXXHash128()]);
-        sha.init();
-        xxh.init();
+        const hashers = await takeHashers();
+        const [sha, xxh] = hashers;
         let size = 0;
         const hashing = new Transform({
           transform(chunk: Buffer, _enc, done) {
@@ -69,16 +80,20 @@ export async function readForm(req: IncomingMessage, tempPath: () => string): Pr
             done(null, chunk);
           },
         });
-        await pipeline(stream, hashing, createWriteStream(path));
-        files.push({
-          field,
-          filename: info.filename ?? '',
-          mimeType: info.mimeType,
-          path,
-          size,
-          sha256: sha.digest('hex'),
-          xxh128: xxh.digest('hex'),
-        });
+        try {
+          await pipeline(stream, hashing, createWriteStream(path));
+          files.push({
+            field,
+            filename: info.filename ?? '',
+            mimeType: info.mimeType,
+            path,
+            size,
+            sha256: sha.digest('hex'),
+            xxh128: xxh.digest('hex'),
+          });
+        } finally {
+          if (idleHashers.length < MAX_IDLE) idleHashers.push(hashers); // takeHashers() starts each use with init()
+        }
       })(),
     );
   });

@@ -30,6 +30,9 @@ export class ParseSimulator {
   private readonly jobs = new Map<string, Job>();
   private readonly failRules: FailRule[] = [];
   private readonly highWater = new Map<string, number>();
+  /** Per KB, the documents that may be RUNNING: only a parse start and seeding make one RUNNING, so
+   *  counting these (and dropping the ones that moved on) is exact without scanning the whole KB. */
+  private readonly mayRun = new Map<string, Set<DocRecord>>();
 
   constructor(
     private readonly store: Store,
@@ -63,6 +66,7 @@ export class ParseSimulator {
     if (rule) rule.remaining -= 1;
     const job: Job = { docId: doc.id, startedAt: Date.now(), timers: [], failWith: rule?.message };
     this.jobs.set(doc.id, job);
+    this.noteMayRun(doc);
     this.noteRunning(doc.kbId);
     // A task executor picks the task up shortly: progress moves off 0 (begin2parse), in both modes.
     const dispatchAt = Math.max(1, Math.floor(this.durationMs / 5));
@@ -148,8 +152,24 @@ export class ParseSimulator {
     return doc;
   }
 
+  /** A document seeded as RUNNING counts towards the high-water mark like one this simulation runs. */
+  noteSeeded(doc: DocRecord): void {
+    if (doc.run === '1') this.noteMayRun(doc);
+  }
+
+  private noteMayRun(doc: DocRecord): void {
+    let docs = this.mayRun.get(doc.kbId);
+    if (docs === undefined) this.mayRun.set(doc.kbId, (docs = new Set()));
+    docs.add(doc);
+  }
+
   private noteRunning(kbId: string): void {
-    const running = this.store.docsOf(kbId).filter((d) => d.run === '1').length;
+    const docs = this.mayRun.get(kbId) ?? new Set<DocRecord>();
+    let running = 0;
+    for (const d of docs) {
+      if (d.run === '1' && this.store.doc(d.id) === d) running += 1;
+      else docs.delete(d);
+    }
     if (running > (this.highWater.get(kbId) ?? 0)) this.highWater.set(kbId, running);
   }
 }

@@ -18,9 +18,17 @@ export function route(method: string, pattern: string, handler: Handler): Route 
   return { method, pattern, handler };
 }
 
-function matchPattern(pattern: string, path: string): Params | undefined {
-  const want = pattern.split('/');
-  const got = path.split('/');
+/** A pattern's segments, split once (every request is matched against every route). */
+const patternSegments = new Map<string, string[]>();
+
+function segmentsOf(pattern: string): string[] {
+  let segments = patternSegments.get(pattern);
+  if (segments === undefined) patternSegments.set(pattern, (segments = pattern.split('/')));
+  return segments;
+}
+
+function matchPattern(pattern: string, got: readonly string[]): Params | undefined {
+  const want = segmentsOf(pattern);
   if (want.length !== got.length) return undefined;
   const params: Params = {};
   for (let i = 0; i < want.length; i++) {
@@ -61,8 +69,9 @@ function specificity(pattern: string): string {
 export function resolve(routes: readonly Route[], method: string, path: string): Resolution {
   let best: { route: Route; params: Params; rank: string } | undefined;
   let pathMatched = false;
+  const segments = path.split('/');
   for (const r of routes) {
-    const params = matchPattern(r.pattern, path);
+    const params = matchPattern(r.pattern, segments);
     if (!params) continue;
     pathMatched = true;
     // HEAD is served by GET routes in Werkzeug.

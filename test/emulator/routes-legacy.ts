@@ -56,7 +56,7 @@ async function upload(ctx: RequestContext): Promise<Reply> {
     const file = form.files.find((f) => f.field === 'file');
     if (!file) return getJsonResult(101, 'No file part!', false);
     if (file.filename === '') return getJsonResult(101, 'No file selected!', false);
-    if (ctx.store.allDocs().length >= MAX_FILE_NUM_PER_USER) return getDataErrorResult('Exceed the maximum file number of a free user!');
+    if (ctx.store.docCount() >= MAX_FILE_NUM_PER_USER) return getDataErrorResult('Exceed the maximum file number of a free user!');
     const wanted = fields['parser_id']?.trim();
     const outcome = storeUpload(ctx.store, ctx.profile, kb, file, {
       rejectOther: false,

@@ -97,7 +97,7 @@ function listSdk(ctx: RequestContext, datasetId: string): Reply {
   const store = ctx.store;
   const docId = q.get('id');
   const name = q.get('name');
-  if (docId && !store.docsOf(datasetId).some((d) => d.id === docId)) return getErrorDataResult(`You don't own the document ${docId}.`);
+  if (docId && store.doc(docId)?.kbId !== datasetId) return getErrorDataResult(`You don't own the document ${docId}.`);
   if (name && store.docsNamed(datasetId, name).length === 0) return getErrorDataResult(`You don't own the document ${name}.`);
   const page = intParam(q.get('page'), 1);
   if (typeof page === 'string') return serverError(page);
@@ -116,8 +116,8 @@ function listSdk(ctx: RequestContext, datasetId: string): Reply {
   if (typeof to === 'string') return serverError(to);
   const meta = metadataFilter(q.get('metadata_condition'), undefined, 'sdk');
   if (!meta.ok) return getErrorDataResult(meta.message);
-  let docs = store.docsOf(datasetId).filter(meta.keep);
-  if (docId) docs = docs.filter((d) => d.id === docId);
+  // An `id=` lookup starts from that document (the same rows as filtering the whole KB, without the scan).
+  let docs = (docId ? store.docsWithIds(datasetId, [docId]) : store.docsOf(datasetId)).filter(meta.keep);
   if (name) docs = docs.filter((d) => collate(d.name) === collate(name));
   if (keywords) docs = docs.filter((d) => d.name.toLowerCase().includes(keywords.toLowerCase()));
   if (suffix.length > 0) docs = docs.filter((d) => suffix.includes(d.suffix));
@@ -159,7 +159,7 @@ function listRestful(ctx: RequestContext, datasetId: string): Reply {
   const docId = q.get('id');
   let idFilter: string[] | undefined;
   if (docId) {
-    if (!store.docsOf(datasetId).some((d) => d.id === docId)) return getDataErrorResult(`you don't own the document ${docId}`);
+    if (store.doc(docId)?.kbId !== datasetId) return getDataErrorResult(`you don't own the document ${docId}`);
     idFilter = [docId];
   }
   if (name && store.docsNamed(datasetId, name).length === 0) return getDataErrorResult(`you don't own the document ${name}`);
@@ -170,9 +170,9 @@ function listRestful(ctx: RequestContext, datasetId: string): Reply {
   const to = pyInt(q.get('create_time_to') ?? '0');
   if (from === undefined) return serverError(intValueError(q.get('create_time_from') ?? ''));
   if (to === undefined) return serverError(intValueError(q.get('create_time_to') ?? ''));
-  let docs = store.docsOf(datasetId).filter(meta.keep);
+  // An id filter starts from those documents (the same rows as filtering the whole KB, without the scan).
+  let docs = (idFilter ? store.docsWithIds(datasetId, idFilter) : store.docsOf(datasetId)).filter(meta.keep);
   if (keywords) docs = docs.filter((d) => d.name.toLowerCase().includes(keywords.toLowerCase()));
-  if (idFilter) docs = docs.filter((d) => idFilter.includes(d.id));
   if (runs.length > 0) docs = docs.filter((d) => runs.includes(d.run));
   if (types.length > 0) docs = docs.filter((d) => types.includes(d.type));
   if (suffix.length > 0) docs = docs.filter((d) => suffix.includes(d.suffix));

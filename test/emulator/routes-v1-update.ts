@@ -73,7 +73,7 @@ async function updateSdk(ctx: RequestContext, p: Params): Promise<Reply> {
     if (ctx.store.docsNamed(doc.kbId, name).some((d) => d.name === name)) {
       return getErrorDataResult('Duplicated document name in the same dataset.');
     }
-    doc.name = name;
+    ctx.store.rename(doc, name);
   }
   if ('parser_config' in req && isDict(req['parser_config'])) doc.parserConfig = updateParserConfig(doc.parserConfig, req['parser_config']);
   if ('chunk_method' in req) {
@@ -178,7 +178,7 @@ async function updateRestful(ctx: RequestContext, p: Params): Promise<Reply> {
     if (notSupportedChange(doc)) return getErrorDataResult('Not supported yet!', 102);
   }
   if (isDict(req['meta_fields'])) doc.metaFields = { ...req['meta_fields'] };
-  if (typeof name === 'string' && name !== doc.name) doc.name = name;
+  if (typeof name === 'string' && name !== doc.name) ctx.store.rename(doc, name);
   if ('parser_id' in req && ((doc.type === 'visual' && req['parser_id'] !== 'picture') || (/\.(ppt|pptx|pages)$/u.test(doc.name) && req['parser_id'] !== 'presentation'))) {
     return getDataErrorResult('Not supported yet!');
   }

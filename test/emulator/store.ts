@@ -76,6 +76,14 @@ export class Store {
   readonly tenantId = newId();
   private readonly kbs = new Map<string, KbRecord>();
   private readonly docs = new Map<string, DocRecord>();
+  // Indexes per knowledge base, so an upload's duplicate-name and storage-key checks and an `id=` lookup
+  // cost the same with 5 or 50,000 documents (a scan per upload made a 5,000-file first sync quadratic).
+  /** Its documents in creation order (what a scan of `docs` filtered by KB gives). */
+  private readonly kbDocs = new Map<string, Map<string, DocRecord>>();
+  /** Collated name → the documents holding it. Names change only through rename(). */
+  private readonly names = new Map<string, Map<string, Set<DocRecord>>>();
+  /** Storage key → how many documents use it. */
+  private readonly locations = new Map<string, Map<string, number>>();
   private lastTime = 0;
 
   constructor(readonly storageDir: string) {
@@ -136,12 +144,27 @@ export class Store {
   deleteKb(id: string): void {
     for (const doc of this.docsOf(id)) this.removeDoc(doc.id);
     this.kbs.delete(id);
+    this.kbDocs.delete(id);
+    this.names.delete(id);
+    this.locations.delete(id);
   }
 
   // --- documents -----------------------------------------------------------------------------
 
+  /** The KB's documents in creation order. */
   docsOf(kbId: string): DocRecord[] {
-    return [...this.docs.values()].filter((d) => d.kbId === kbId);
+    return [...(this.kbDocs.get(kbId)?.values() ?? [])];
+  }
+
+  /** The documents of the KB among `ids` (each once, unknown or foreign ids skipped), in creation order:
+   *  what filtering docsOf(kbId) by the ids gives. */
+  docsWithIds(kbId: string, ids: Iterable<string>): DocRecord[] {
+    const found = new Set<DocRecord>();
+    for (const id of ids) {
+      const doc = this.docs.get(id);
+      if (doc?.kbId === kbId) found.add(doc);
+    }
+    return [...found].sort((a, b) => a.createTime - b.createTime);
   }
 
   doc(id: string): DocRecord | undefined {
@@ -152,10 +175,16 @@ export class Store {
     return [...this.docs.values()];
   }
 
+  docCount(): number {
+    return this.docs.size;
+  }
+
   /** DocumentService.query(name=…, kb_id=…): equality under the database collation. */
   docsNamed(kbId: string | undefined, name: string): DocRecord[] {
     const key = collate(name);
-    return [...this.docs.values()].filter((d) => (kbId === undefined || d.kbId === kbId) && collate(d.name) === key);
+    if (kbId === undefined) return [...this.docs.values()].filter((d) => collate(d.name) === key);
+    const hits = [...(this.names.get(kbId)?.get(key) ?? [])];
+    return hits.sort((a, b) => a.createTime - b.createTime);
   }
 
   nameTaken(kbId: string, name: string): boolean {
@@ -165,8 +194,8 @@ export class Store {
   /** Storage key (`location`): the name, with `_` appended while the key is used in that KB's bucket. */
   freeLocation(kbId: string, name: string): string {
     let location = name;
-    const used = new Set(this.docsOf(kbId).map((d) => d.location));
-    while (used.has(location)) location += '_';
+    const used = this.locations.get(kbId);
+    while (used?.has(location) === true) location += '_';
     return location;
   }
 
@@ -181,7 +210,18 @@ export class Store {
     const t = this.now();
     const doc: DocRecord = { ...fields, filePath, createTime: t, updateTime: t };
     this.docs.set(doc.id, doc);
+    mapOf(this.kbDocs, doc.kbId).set(doc.id, doc);
+    this.indexName(doc);
+    const locations = mapOf(this.locations, doc.kbId);
+    locations.set(doc.location, (locations.get(doc.location) ?? 0) + 1);
     return doc;
+  }
+
+  /** Gives a document another name (the update endpoints); the only way a name changes. */
+  rename(doc: DocRecord, name: string): void {
+    this.unindexName(doc);
+    doc.name = name;
+    this.indexName(doc);
   }
 
   touch(doc: DocRecord): void {
@@ -192,7 +232,35 @@ export class Store {
     const doc = this.docs.get(id);
     if (!doc) return false;
     this.docs.delete(id);
+    this.kbDocs.get(doc.kbId)?.delete(id);
+    this.unindexName(doc);
+    const locations = this.locations.get(doc.kbId);
+    const uses = locations?.get(doc.location) ?? 0;
+    if (uses > 1) locations?.set(doc.location, uses - 1);
+    else locations?.delete(doc.location);
     rmSync(doc.filePath, { force: true });
     return true;
   }
+
+  private indexName(doc: DocRecord): void {
+    const byName = mapOf(this.names, doc.kbId);
+    const key = collate(doc.name);
+    let holders = byName.get(key);
+    if (holders === undefined) byName.set(key, (holders = new Set()));
+    holders.add(doc);
+  }
+
+  private unindexName(doc: DocRecord): void {
+    const byName = this.names.get(doc.kbId);
+    const key = collate(doc.name);
+    const holders = byName?.get(key);
+    holders?.delete(doc);
+    if (holders?.size === 0) byName?.delete(key);
+  }
+}
+
+function mapOf<K, V>(maps: Map<string, Map<K, V>>, kbId: string): Map<K, V> {
+  let map = maps.get(kbId);
+  if (map === undefined) maps.set(kbId, (map = new Map()));
+  return map;
 }

@@ -195,6 +195,34 @@ describe('§5.3 update', () => {
       message: 'Field: <name> - Message: <Input should be a valid string> - Value: <0>',
     });
   });
+
+  it('a rename moves the name: the old one is free for uploads, the new one taken (collation-insensitive)', async () => {
+    const { e, ds } = await start('v1-0.27');
+    const [a] = (await v1Upload(e, ds, [['old.txt', 'a']])).body.data;
+    await call(e, 'PATCH', `/api/v1/datasets/${ds}/documents/${a.id}`, { json: { name: 'New.txt' } });
+    const r = await v1Upload(e, ds, [['old.txt', 'b'], ['NEW.txt', 'c'], ['new.txt', 'd']]);
+    expect(r.body.data.map((d: { name: string }) => d.name)).toEqual(['old.txt', 'NEW(1).txt', 'new(2).txt']);
+    const byName = await call(e, 'GET', `/api/v1/datasets/${ds}/documents?name=new.txt`);
+    expect(byName.body.data.docs.map((d: { name: string }) => d.name)).toEqual(['New.txt']);
+    const gone = await call(e, 'GET', `/api/v1/datasets/${ds}/documents?name=zzz.txt`);
+    expect(gone.body.code).toBe(102);
+  });
+
+  it('a deleted document frees its name and storage key; id filters see only documents of that dataset', async () => {
+    const { e, ds } = await start('v1-0.27');
+    const other = await datasetId(e, 'kb2');
+    const [a, b] = (await v1Upload(e, ds, [['x.txt', 'a'], ['x.txt', 'b']])).body.data;
+    const [c] = (await v1Upload(e, other, [['x.txt', 'c']])).body.data;
+    expect(e.documents('kb2')[0]?.name).toBe('x.txt'); // another dataset's names do not count
+    expect(await call(e, 'DELETE', `/api/v1/datasets/${ds}/documents`, { json: { ids: [a.id] } })).toMatchObject({ body: { code: 0 } });
+    const [d] = (await v1Upload(e, ds, [['x.txt', 'd']])).body.data;
+    expect([b.name, d.name, d.location]).toEqual(['x(1).txt', 'x.txt', 'x.txt']);
+    const ids = await call(e, 'GET', `/api/v1/datasets/${ds}/documents?ids=${c.id}&ids=${d.id}&ids=${b.id}&ids=${d.id}&orderby=create_time&desc=false`);
+    expect(ids.body.data).toMatchObject({ total: 2 });
+    expect(ids.body.data.docs.map((doc: { id: string }) => doc.id)).toEqual([b.id, d.id]);
+    expect((await call(e, 'GET', `/api/v1/datasets/${ds}/documents?id=${c.id}`)).body.code).toBe(102);
+    expect((await call(e, 'GET', `/api/v1/datasets/${ds}/documents?id=${d.id}`)).body.data.docs).toHaveLength(1);
+  });
 });
 
 describe('§5.5 delete documents', () => {
