@@ -8,13 +8,15 @@ import type { AnswerContext } from './classify-answer.js';
 import { classifyEnvelope } from './classify-answer.js';
 import { parseEnvelopeText, type Envelope } from './envelope.js';
 import { linkedAbort } from './linked-abort.js';
+import type { EncodedBody } from './multipart-body.js';
 import { describeUrl, redactSecret } from './redact.js';
 import { ok, remoteError } from './remote-error.js';
 import { parseRetryAfter } from './retry-after.js';
 import { mapThrown } from './transport-errors.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-export type Query = Readonly<Record<string, string | number | undefined>>;
+/** A list value repeats the parameter (`ids=a&ids=b`), as Flask's `getlist` reads it. */
+export type Query = Readonly<Record<string, string | number | readonly string[] | undefined>>;
 export type ResponseData = Dispatcher.ResponseData;
 
 export interface CallSpec {
@@ -22,8 +24,9 @@ export interface CallSpec {
   readonly path: string;
   readonly query?: Query;
   readonly json?: unknown;
-  /** Built inside the scheduler slot, so a file is opened only when its request really starts. */
-  readonly form?: () => Promise<Result<FormData>>;
+  /** Built inside the scheduler slot, so a file is opened only when its request really starts: a
+   *  FormData (streamed), or a multipart body already encoded in memory (small files). */
+  readonly form?: () => Promise<Result<FormData | EncodedBody>>;
   /** Deadline for the whole call (answer read to the end); default: the client's requestTimeoutMs. */
   readonly timeoutMs?: number;
   /** The request changes server state, so a lost answer is flagged `ambiguous`. */
@@ -115,7 +118,9 @@ export class HttpTransport {
     url.pathname = `${this.#base.pathname.replace(/\/+$/, '')}${path}`;
     url.search = '';
     for (const [key, value] of Object.entries(query ?? {})) {
-      if (value !== undefined) url.searchParams.append(key, String(value));
+      if (value === undefined) continue;
+      if (typeof value === 'object') for (const item of value) url.searchParams.append(key, item);
+      else url.searchParams.append(key, String(value));
     }
     return url;
   }
@@ -157,11 +162,16 @@ export class HttpTransport {
         authorization: `Bearer ${this.#apiKey}`,
         'user-agent': `ragflow-sync/${VERSION}`,
       };
-      let body: string | FormData | undefined;
+      let body: string | Buffer | FormData | undefined;
       if (spec.form !== undefined) {
         const form = await spec.form();
         if (!form.ok) return form;
-        body = form.value;
+        if ('contentType' in form.value) {
+          body = form.value.bytes;
+          headers['content-type'] = form.value.contentType;
+        } else {
+          body = form.value;
+        }
       } else if (spec.json !== undefined) {
         body = JSON.stringify(spec.json);
         headers['content-type'] = 'application/json';

@@ -26,6 +26,8 @@ export class V1Client implements KbClient {
   readonly capabilities: ClientCapabilities = { uploadStartsParse: false, canList: true, canUpdate: true, parseState: true };
   readonly #http: HttpTransport;
   readonly #updater: V1DocumentUpdater;
+  /** false once the server showed it ignores the `ids=` list filter (before v0.27): one id at a time then. */
+  #idsFilter = true;
 
   constructor(http: HttpTransport) {
     this.#http = http;
@@ -63,9 +65,23 @@ export class V1Client implements KbClient {
 
   async getDocuments(kb: KbRef, ids: readonly string[], signal?: AbortSignal): Promise<Result<RemoteDoc[]>> {
     const docs: RemoteDoc[] = [];
-    // One `id=` lookup each: the `ids=` filter exists only from v0.27, and older servers ignore
-    // unknown parameters, which would silently answer with the first page of everything.
-    for (const id of uniqueIds(ids)) {
+    let single = uniqueIds(ids);
+    if (this.#idsFilter && single.length > 1) {
+      const batches = chunk(single, MAX_PAGE_SIZE);
+      single = [];
+      for (const [index, batch] of batches.entries()) {
+        const found = await this.getByIdList(kb, batch, signal);
+        if (!found.ok) return found;
+        if (found.value === undefined) {
+          this.#idsFilter = false;
+          single = batches.slice(index).flat();
+          break;
+        }
+        docs.push(...found.value);
+      }
+    }
+    // One `id=` lookup each where the list filter is not there (before v0.27).
+    for (const id of single) {
       const doc = await this.getDocument(kb, id, signal);
       if (doc.ok) docs.push(doc.value);
       else if (doc.kind !== 'doc-not-found') return doc;
@@ -162,6 +178,27 @@ export class V1Client implements KbClient {
 
   close(): Promise<void> {
     return this.#http.close();
+  }
+
+  /**
+   * Up to 100 documents in one request with the `ids=` filter (v0.27, §5.4); missing ones are left out.
+   * Older servers ignore unknown parameters and answer with the first page of the whole dataset: then
+   * `total` counts more documents than were asked for, and the answer is undefined (look up one by one).
+   * A total within the count means the filter was applied, or the whole dataset fits on the page: either
+   * way every asked-for document that exists is in the answer.
+   */
+  private async getByIdList(kb: KbRef, ids: readonly string[], signal: AbortSignal | undefined): Promise<Result<RemoteDoc[] | undefined>> {
+    const what = `get ${ids.length} documents by id`;
+    const query = { ids, page: 1, page_size: ids.length };
+    const answer = await this.#http.callJson({ method: 'GET', path: this.documentsPath(kb), query, mutating: false, signal, what });
+    if (!answer.ok) return answer;
+    if (!isSuccess(answer.value.envelope)) return this.#http.envelopeError(answer.value, { notFound: 'kb-not-found' }, what);
+    const data = dataOf(docPageSchema, answer.value.envelope.data, what);
+    if (!data.ok) return data;
+    const { total, docs } = data.value;
+    if (total === undefined || total > ids.length || docs.length < total) return ok(undefined);
+    const wanted = new Set(ids);
+    return ok(docs.filter((row) => wanted.has(row.id)).map(fromV1Row));
   }
 
   /** One document by id (`id=` filter); a missing one is 'doc-not-found'. */

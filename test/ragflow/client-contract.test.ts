@@ -327,3 +327,26 @@ describe('the two dangerous deletes are impossible', () => {
     expect(API_KEY).not.toBe('');
   });
 });
+
+describe.each(PROFILES)('%s, v1 client: getDocuments of many ids', (profile) => {
+  it('asks in one request where the server filters by `ids` (v0.27); one id at a time where it ignores them', async () => {
+    const emulator = await emulatorFor(profile);
+    const docs = ['a.txt', 'b.txt', 'c.txt', 'd.txt', 'e.txt'].map((name) => emulator.seedDocument(KB, { name, content: name, run: 'DONE' }));
+    const client = await connect(emulator, 'v1');
+    const kb = await kbOf(client);
+    const wanted = [docs[0]!.id, docs[2]!.id, docs[4]!.id, 'f'.repeat(32)];
+    const lookups = () => emulator.requests.filter((entry) => entry.method === 'GET' && /\/documents$/.test(entry.path)).length;
+    emulator.clearRequests();
+    const rows = await client.getDocuments(kb, wanted);
+    if (!rows.ok) throw new Error(rows.message);
+    expect(rows.value.map((row) => row.name).sort()).toEqual(['a.txt', 'c.txt', 'e.txt']);
+    expect(rows.value.every((row) => row.run === 'DONE')).toBe(true);
+    const filters = PROFILE_TABLE[profile].v1Style === 'restful';
+    // An ignored filter answers with the first page of all 5 documents (total 5 > 4 asked): then one by one.
+    expect(lookups()).toBe(filters ? 1 : 1 + wanted.length);
+    emulator.clearRequests();
+    const again = await client.getDocuments(kb, wanted);
+    expect(again.ok && again.value.length).toBe(3);
+    expect(lookups()).toBe(filters ? 1 : wanted.length); // the client remembers the server ignores `ids`
+  });
+});
