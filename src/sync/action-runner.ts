@@ -11,7 +11,7 @@ import type { RetryPolicy } from '../core/retry-policy.js';
 import type { KbClient, KbRef, RemoteDoc, RemoteError, Result, StateStore, FolderReader } from './ports.js';
 import type { PausableScheduler } from './request-scheduler.js';
 import { withRetries } from './with-retries.js';
-import { followParse, type ParseFollowOptions, type ParseFollowResult } from './parse-follower.js';
+import { ParseFollower, type ParseFollowOptions, type ParseFollowResult } from './parse-follower.js';
 
 export type OutcomeKind = 'uploaded' | 'replaced' | 'renamed' | 'reparsed' | 'disabled' | 'enabled' | 'deleted' | 'recorded' | 'forgotten' | 'recovered' | 'failed' | 'skipped';
 
@@ -71,12 +71,18 @@ const SETTLE_LOOKS = 20;
 const MAX_RESENDS_AFTER_CHANGE = 3;
 
 export class ActionRunner {
-  /** Documents uploaded by this runner that still need a parse request (v1). */
+  /** Documents uploaded by this runner that still need a parse request (v1, parse not followed). */
   readonly toParse: string[] = [];
+  /** v1 with parse followed: takes each document as it is uploaded, so parsing goes on beside the uploads. */
+  private readonly follower: ParseFollower | undefined;
+  /** Every document queued for parsing by this runner. */
+  private readonly queued = new Set<string>();
   /** Gapless replacements waiting for their new document's parse: new doc id → the old version. */
   private readonly swaps = new Map<string, { relPath: RelPath; oldId: string; old: TrackedFile; newSha256: string }>();
 
-  constructor(private readonly deps: RunnerDeps) {}
+  constructor(private readonly deps: RunnerDeps) {
+    this.follower = deps.parse ? new ParseFollower(deps, deps.parse) : undefined;
+  }
 
   async run(action: Action): Promise<Outcome[]> {
     switch (action.kind) {
@@ -189,9 +195,9 @@ export class ActionRunner {
     if (gapless && replaces !== undefined && replaces !== doc.id && previous !== undefined) {
       this.swaps.set(doc.id, { relPath, oldId: replaces, old: previous, newSha256: local.sha256 ?? '' });
     }
-    const after = await this.deps.reader.stat(this.deps.root, relPath).catch(() => undefined);
-    // A file rewritten while it was sent: keep the fingerprint of the bytes we hashed, so the next look
-    // sees the move, re-hashes and replaces the document with the settled content.
+    // A file rewritten while it was sent: the entry keeps the fingerprint of the bytes we hashed, so the
+    // next look sees the move, re-hashes and replaces the document with the settled content. (No second
+    // stat here to say so in the log: it was a third of the file-system work of each small upload.)
     const entry: TrackedFile = {
       relPath,
       docId: doc.id,
@@ -204,7 +210,6 @@ export class ActionRunner {
       updatedAt: now(),
     };
     store.put(folderKey, entry);
-    if (after && !sameFingerprint(after, local)) logger.info({ path: relPath }, 'file changed while uploading; it will be uploaded again');
     logger.info({ path: relPath, kb: kb.name, docId: doc.id, name: doc.name }, isReplacement ? 'replaced' : 'uploaded');
     if (!client.capabilities.uploadStartsParse) await this.prepareParse(doc, parserId, { relPath, sha256: local.sha256 ?? '', hidden: this.swaps.has(doc.id) });
     if (obsolete.length > 0 && !this.swaps.has(doc.id)) await this.deleteObsolete(relPath, obsolete);
@@ -266,7 +271,15 @@ export class ActionRunner {
       const updated = await this.withRetries(() => client.updateDocument(kb, doc.id, patch, this.deps.signal));
       if (!updated.ok) logger.warn({ docId: doc.id, parserId, err: updated.message }, 'could not set the chunk method or ownership metadata; parsing with the dataset default');
     }
-    this.toParse.push(doc.id);
+    this.queueParse(doc.id);
+  }
+
+  /** A document of this run to parse (each once). */
+  private queueParse(id: string): void {
+    if (this.queued.has(id)) return;
+    this.queued.add(id);
+    if (this.follower) this.follower.add([id]);
+    else this.toParse.push(id);
   }
 
   /** Ownership metadata is written where documents can be updated (v1; meta_fields exist from RAGFlow 0.16). */
@@ -344,20 +357,18 @@ export class ActionRunner {
 
   /** Queue a document of ours that was never sent for parsing (after a crash) like a fresh upload. */
   async resumeParse(doc: RemoteDoc): Promise<void> {
-    if (this.toParse.includes(doc.id)) return;
+    if (this.queued.has(doc.id)) return;
     await this.prepareParse(doc);
   }
 
-  /** Ask the server to parse what this runner uploaded. With `parse` options (done means parsed): under the
-   *  maxParsing cap, following each document until DONE, FAIL retried; the result says what failed.
-   *  Without: in batches of batchSize, not followed (v1 parse requests are not atomic). */
+  /** Ask the server to parse what this runner uploaded. With `parse` options (done means parsed): the
+   *  follower has been at it since the first upload, under the maxParsing cap, following each document
+   *  until DONE, FAIL retried; this waits for the rest and the result says what failed. Call it once,
+   *  after the last action. Without: in batches of batchSize, not followed (v1 parse requests are not
+   *  atomic). */
   async flushParse(batchSize = 100): Promise<ParseFollowResult | undefined> {
     const { client, kb, logger } = this.deps;
-    if (this.deps.parse) {
-      const ids = this.toParse.splice(0);
-      if (ids.length === 0) return undefined;
-      return followParse({ ...this.deps, client, kb }, ids, this.deps.parse);
-    }
+    if (this.follower) return this.follower.started ? this.follower.finish() : undefined;
     while (this.toParse.length > 0) {
       const batch = this.toParse.splice(0, batchSize);
       const result = await this.withRetries(() => client.requestParse(kb, batch, this.deps.signal));
@@ -454,7 +465,7 @@ export class ActionRunner {
       logger.warn({ path: action.relPath, parserId: action.parserId, err: updated.message }, 'could not change the parser; trying again on the next sync');
       return { kind: 'failed', relPath: action.relPath, error: `${updated.kind}: ${updated.message}`, ...this.noteTrouble(updated) };
     }
-    if (!this.toParse.includes(action.docId)) this.toParse.push(action.docId);
+    this.queueParse(action.docId);
     const entry = store.get(folderKey, action.relPath);
     if (entry) store.put(folderKey, { ...entry, ...fingerprintOf(action.local), parserId: action.parserId, updatedAt: now() });
     logger.info({ path: action.relPath, kb: kb.name, docId: action.docId, parserId: action.parserId }, 'parser changed; parsing again');

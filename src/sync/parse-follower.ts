@@ -1,6 +1,13 @@
 // "Done means parsed" (docs/smart-sync.md): sends the parse requests of one run under a cap on documents
 // parsing at once per KB, follows their parse state until DONE, re-requests a FAIL up to `retries` times,
 // and reports what failed for good (with RAGFlow's progress_msg) and what was still parsing at the deadline.
+//
+// A ParseFollower takes documents while the run's uploads go on (add), so parsing starts with the first
+// uploads instead of after the last one; finish() says no more are coming and waits for the end.
+// While documents still come, a parse request waits until it can fill the free room (as many requests as
+// when they all come at once). The first look after a request adapts to the server: it halves while
+// every document is found finished at that look (a server that parses at once is not polled at 100 ms per
+// batch of maxParsing), and grows back towards pollMs when it finds none.
 import type { KbClient, KbRef, RemoteDoc, Result } from './ports.js';
 import { withRetries, type RetryDeps } from './with-retries.js';
 
@@ -9,9 +16,9 @@ export interface ParseFollowOptions {
   readonly maxParsing: number;
   /** Parse requests again after a FAIL, per document. */
   readonly retries: number;
-  /** Give up following (not parsing: the server goes on) after this long. */
+  /** Give up following (not parsing: the server goes on) this long after the last document came. */
   readonly timeoutMs: number;
-  /** First poll delay; doubles up to maxPollMs while nothing changes. */
+  /** Poll delay after a change (and the longest first look); doubles up to maxPollMs while nothing changes. */
   readonly pollMs?: number;
   readonly maxPollMs?: number;
 }
@@ -31,72 +38,172 @@ export interface ParseFollowResult {
 }
 
 const BATCH = 100;
+/** The shortest first look, ms. */
+const MIN_FIRST_LOOK_MS = 1;
 
-export async function followParse(deps: ParseFollowDeps, ids: readonly string[], options: ParseFollowOptions): Promise<ParseFollowResult> {
-  const { client, kb, now, logger } = deps;
-  const waiting = [...new Set(ids)];
-  const parsing = new Set<string>();
-  const attempts = new Map<string, number>();
-  const done: string[] = [];
-  const failed = new Map<string, string>();
-  const deadline = now() + options.timeoutMs;
-  const minPoll = options.pollMs ?? 100;
-  const maxPoll = options.maxPollMs ?? 2000;
-  let poll = minPoll;
-  let refused = false;
+export class ParseFollower {
+  readonly #deps: ParseFollowDeps;
+  readonly #options: ParseFollowOptions;
+  readonly #seen = new Set<string>();
+  readonly #waiting: string[] = [];
+  readonly #parsing = new Set<string>();
+  readonly #attempts = new Map<string, number>();
+  readonly #done: string[] = [];
+  readonly #failed = new Map<string, string>();
+  #closed = false;
+  #deadline = Number.POSITIVE_INFINITY;
+  #loop: Promise<void> | undefined;
+  #error: { value: unknown } | undefined;
+  #wake: (() => void) | undefined;
 
-  while (((waiting.length > 0 && !refused) || parsing.size > 0) && !deps.signal?.aborted) {
-    const room = Math.max(0, options.maxParsing - parsing.size);
-    if (room > 0 && waiting.length > 0 && !refused) {
-      const batch = waiting.splice(0, Math.min(room, BATCH));
-      const requested = await withRetries(deps, () => client.requestParse(kb, batch, deps.signal));
-      if (!requested.ok) {
-        logger.warn({ kb: kb.name, count: batch.length, err: requested.message }, 'parse request failed; the documents stay unparsed until the next sync');
-        waiting.unshift(...batch);
-        refused = true;
-        if (parsing.size === 0) break;
-      } else {
-        for (const id of batch) {
-          parsing.add(id);
-          attempts.set(id, (attempts.get(id) ?? 0) + 1);
+  constructor(deps: ParseFollowDeps, options: ParseFollowOptions) {
+    this.#deps = deps;
+    this.#options = options;
+  }
+
+  /** Documents whose parse this run asks for (each once); following starts with the first of them. */
+  add(ids: readonly string[]): void {
+    for (const id of ids) {
+      if (this.#seen.has(id)) continue;
+      this.#seen.add(id);
+      this.#waiting.push(id);
+    }
+    if (this.#seen.size === 0) return;
+    this.#loop ??= this.#run().catch((error: unknown) => {
+      this.#error = { value: error };
+    });
+    this.#poke();
+  }
+
+  /** Whether any document was added. */
+  get started(): boolean {
+    return this.#loop !== undefined;
+  }
+
+  /** No more documents: follows the rest until done or `timeoutMs` from now, then says how it ended. */
+  async finish(): Promise<ParseFollowResult> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#deadline = this.#deps.now() + this.#options.timeoutMs;
+    }
+    this.#poke();
+    await this.#loop;
+    if (this.#error) throw this.#error.value;
+    return { done: [...this.#done], failed: new Map(this.#failed), unfinished: [...this.#parsing, ...this.#waiting] };
+  }
+
+  #poke(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /** Resolves on the next add(), finish() or abort. */
+  #nextEvent(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const signal = this.#deps.signal;
+      if (signal?.aborted === true) return resolve();
+      const done = () => {
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      signal?.addEventListener('abort', done, { once: true });
+      this.#wake = done;
+    });
+  }
+
+  async #run(): Promise<void> {
+    const { client, kb, now, logger } = this.#deps;
+    const options = this.#options;
+    const waiting = this.#waiting;
+    const parsing = this.#parsing;
+    const minPoll = options.pollMs ?? 100;
+    const maxPoll = options.maxPollMs ?? 2000;
+    let poll = minPoll;
+    let firstLook = minPoll;
+    let firstLookDue = false; // the next look is the first one after a parse request
+    let refused = false;
+
+    while (!this.#deps.signal?.aborted) {
+      const room = Math.max(0, options.maxParsing - parsing.size);
+      // While documents still come, only a request that fills the room goes: not one per arriving document.
+      const ready = this.#closed || waiting.length >= room;
+      if (room > 0 && waiting.length > 0 && !refused && ready) {
+        const batch = waiting.splice(0, Math.min(room, BATCH));
+        const requested = await withRetries(this.#deps, () => client.requestParse(kb, batch, this.#deps.signal));
+        if (!requested.ok) {
+          logger.warn({ kb: kb.name, count: batch.length, err: requested.message }, 'parse request failed; the documents stay unparsed until the next sync');
+          waiting.unshift(...batch);
+          refused = true;
+          if (parsing.size === 0) break;
+        } else {
+          for (const id of batch) {
+            parsing.add(id);
+            this.#attempts.set(id, (this.#attempts.get(id) ?? 0) + 1);
+          }
+          poll = firstLook;
+          firstLookDue = true;
         }
-        poll = minPoll;
       }
+      if (now() >= this.#deadline) break;
+      if (parsing.size === 0) {
+        if (refused || (this.#closed && waiting.length === 0)) break;
+        if (!this.#closed) await this.#nextEvent(); // more documents, or finish()
+        continue;
+      }
+      await this.#deps.sleep(poll, this.#deps.signal);
+      const rows = await readRows(this.#deps, [...parsing]);
+      if (!rows.ok) {
+        poll = Math.min(maxPoll, poll * 2);
+        continue;
+      }
+      const changed = this.#note(rows.value);
+      if (firstLookDue) {
+        firstLookDue = false;
+        // Every document finished by the first look: the server is faster than the look, look sooner.
+        // None finished: back towards pollMs (a real RAGFlow takes seconds; it is not polled harder).
+        if (parsing.size === 0) firstLook = Math.max(MIN_FIRST_LOOK_MS, firstLook / 2);
+        else if (!changed) firstLook = Math.min(minPoll, firstLook * 2);
+      }
+      poll = changed ? firstLook : Math.min(maxPoll, Math.max(poll, MIN_FIRST_LOOK_MS) * 2);
     }
-    if (now() >= deadline) break;
-    if (parsing.size === 0) continue;
-    await deps.sleep(poll, deps.signal);
-    const rows = await readRows(deps, [...parsing]);
-    if (!rows.ok) {
-      poll = Math.min(maxPoll, poll * 2);
-      continue;
-    }
-    const byId = new Map(rows.value.map((row) => [row.id, row]));
+  }
+
+  /** Takes in the rows of the documents being followed. True when any of them finished. */
+  #note(rows: readonly RemoteDoc[]): boolean {
+    const { kb, logger } = this.#deps;
+    const byId = new Map(rows.map((row) => [row.id, row]));
     let changed = false;
-    for (const id of [...parsing]) {
+    for (const id of [...this.#parsing]) {
       const row = byId.get(id);
       if (row === undefined) {
-        parsing.delete(id); // deleted meanwhile (the file went away): nothing to follow
+        this.#parsing.delete(id); // deleted meanwhile (the file went away): nothing to follow
         changed = true;
       } else if (row.run === 'DONE') {
-        parsing.delete(id);
-        done.push(id);
+        this.#parsing.delete(id);
+        this.#done.push(id);
         changed = true;
       } else if (row.run === 'FAIL' || row.run === 'CANCEL') {
-        parsing.delete(id);
+        this.#parsing.delete(id);
         changed = true;
         const message = row.progressMsg?.trim() || `parse ${row.run.toLowerCase()}`;
-        if ((attempts.get(id) ?? 1) <= options.retries) {
-          logger.info({ kb: kb.name, docId: id, name: row.name, attempt: attempts.get(id), err: lastLine(message) }, 'parse failed; asking again');
-          waiting.unshift(id);
+        if ((this.#attempts.get(id) ?? 1) <= this.#options.retries) {
+          logger.info({ kb: kb.name, docId: id, name: row.name, attempt: this.#attempts.get(id), err: lastLine(message) }, 'parse failed; asking again');
+          this.#waiting.unshift(id);
         } else {
-          failed.set(id, lastLine(message));
+          this.#failed.set(id, lastLine(message));
         }
       }
     }
-    poll = changed ? minPoll : Math.min(maxPoll, poll * 2);
+    return changed;
   }
-  return { done, failed, unfinished: [...parsing, ...waiting] };
+}
+
+/** Follows the parse of documents that are all known now (add them, then finish). */
+export async function followParse(deps: ParseFollowDeps, ids: readonly string[], options: ParseFollowOptions): Promise<ParseFollowResult> {
+  const follower = new ParseFollower(deps, options);
+  follower.add(ids);
+  return follower.finish();
 }
 
 async function readRows(deps: ParseFollowDeps, ids: readonly string[]): Promise<Result<RemoteDoc[]>> {
