@@ -1,6 +1,8 @@
 // Streaming form parser: each uploaded file goes straight to a temp file while its SHA-256 and xxh128
-// are computed, so a 1 GB upload costs no memory. Mirrors Werkzeug's view: a part with a filename
-// (even an empty one) is a file, anything else a field; filenames keep their '/' (ragflow-api.md §4.2).
+// are computed, so a 1 GB upload costs no memory; a body of at most SMALL_BODY_BYTES (by its
+// Content-Length) is kept in memory instead, which saves a file and its stream per small upload.
+// Mirrors Werkzeug's view: a part with a filename (even an empty one) is a file, anything else a field;
+// filenames keep their '/' (ragflow-api.md §4.2).
 import busboy from 'busboy';
 import { createWriteStream, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
@@ -12,8 +14,9 @@ export interface UploadedFile {
   readonly field: string;
   readonly filename: string;
   readonly mimeType: string;
-  /** Temp file holding the bytes; move it away (rename) to keep it, cleanup() removes the rest. */
-  readonly path: string;
+  /** The bytes: a temp file (move it away, with rename, to keep it; cleanup() removes the rest), or in
+   *  memory for a small body. */
+  readonly content: { readonly sourcePath: string } | { readonly bytes: Buffer };
   readonly size: number;
   readonly sha256: string;
   readonly xxh128: string;
@@ -29,6 +32,9 @@ export interface FormBody {
  *  small upload. One pair per file being received at once; up to MAX_IDLE idle pairs wait here. */
 const idleHashers: [IHasher, IHasher][] = [];
 const MAX_IDLE = 16;
+
+/** Bodies up to this Content-Length are parsed in memory. */
+const SMALL_BODY_BYTES = 1024 * 1024;
 
 async function takeHashers(): Promise<[IHasher, IHasher]> {
   const pair = idleHashers.pop() ?? (await Promise.all([createSHA256(), createXXHash128()]));
@@ -61,36 +67,55 @@ export async function readForm(req: IncomingMessage, tempPath: () => string): Pr
     limits: { fieldSize: 16 * 1024 * 1024 },
   });
   const writes: Promise<void>[] = [];
+  const declared = Number(req.headers['content-length'] ?? Number.NaN);
+  const inMemory = Number.isInteger(declared) && declared <= SMALL_BODY_BYTES;
+  const order = new Map<UploadedFile, number>();
   bb.on('field', (name, value) => {
     (fields[name] ??= []).push(value);
   });
   bb.on('file', (field, stream, info) => {
-    const path = tempPath();
-    temps.push(path);
+    const index = writes.length; // file parts before this one
     writes.push(
       (async () => {
         const hashers = await takeHashers();
         const [sha, xxh] = hashers;
         let size = 0;
-        const hashing = new Transform({
-          transform(chunk: Buffer, _enc, done) {
-            sha.update(chunk);
-            xxh.update(chunk);
-            size += chunk.length;
-            done(null, chunk);
-          },
-        });
         try {
-          await pipeline(stream, hashing, createWriteStream(path));
-          files.push({
+          let content: UploadedFile['content'];
+          if (inMemory) {
+            const chunks: Buffer[] = [];
+            for await (const chunk of stream as AsyncIterable<Buffer>) {
+              sha.update(chunk);
+              xxh.update(chunk);
+              size += chunk.length;
+              chunks.push(chunk);
+            }
+            content = { bytes: Buffer.concat(chunks, size) };
+          } else {
+            const path = tempPath();
+            temps.push(path);
+            const hashing = new Transform({
+              transform(chunk: Buffer, _enc, done) {
+                sha.update(chunk);
+                xxh.update(chunk);
+                size += chunk.length;
+                done(null, chunk);
+              },
+            });
+            await pipeline(stream, hashing, createWriteStream(path));
+            content = { sourcePath: path };
+          }
+          const file: UploadedFile = {
             field,
             filename: info.filename ?? '',
             mimeType: info.mimeType,
-            path,
+            content,
             size,
             sha256: sha.digest('hex'),
             xxh128: xxh.digest('hex'),
-          });
+          };
+          order.set(file, index);
+          files.push(file);
         } finally {
           if (idleHashers.length < MAX_IDLE) idleHashers.push(hashers); // takeHashers() starts each use with init()
         }
@@ -106,7 +131,7 @@ export async function readForm(req: IncomingMessage, tempPath: () => string): Pr
     throw err;
   }
   // Part order = the order the client sent them (writes may finish out of order).
-  files.sort((a, b) => temps.indexOf(a.path) - temps.indexOf(b.path));
+  files.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
   return { fields, files, cleanup };
 }
 

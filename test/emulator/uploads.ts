@@ -58,7 +58,7 @@ export function storeUpload(store: Store, profile: Profile, kb: KbRecord, file: 
       thumbnail: opts.thumbnail === 'v1' ? '' : null,
       seeded: false,
     },
-    { sourcePath: file.path },
+    file.content,
   );
   return { ok: true, doc };
 }
