@@ -11,6 +11,11 @@ export interface EncodedBody {
   readonly bytes: Buffer;
 }
 
+/** Boundaries: a random prefix per process and a counter (a fresh random draw per request cost more than
+ *  the rest of the encoding; the prefix alone makes a collision with file content practically impossible). */
+const BOUNDARY_PREFIX = `----ragflow-sync-${randomBytes(12).toString('hex')}-`;
+let boundaries = 0;
+
 /** WHATWG: in names and filenames, LF, CR and `"` are percent-encoded. */
 function escapeName(value: string): string {
   return value.replace(/\n/g, '%0A').replace(/\r/g, '%0D').replace(/"/g, '%22');
@@ -27,7 +32,8 @@ export function encodeMultipart(
   fileField: string,
   file: { readonly name: string; readonly bytes: Buffer },
 ): EncodedBody {
-  const boundary = `----ragflow-sync-${randomBytes(12).toString('hex')}`;
+  boundaries += 1;
+  const boundary = `${BOUNDARY_PREFIX}${boundaries.toString(36)}`;
   const prefix = `--${boundary}\r\nContent-Disposition: form-data`;
   const head: string[] = [];
   for (const [name, value] of Object.entries(fields)) {

@@ -36,7 +36,7 @@ describe('encodeMultipart', () => {
     });
   }
 
-  it('uses a fresh random boundary each time', () => {
+  it('uses a fresh boundary each time', () => {
     const a = encodeMultipart({}, 'file', { name: 'a', bytes: Buffer.from('a') });
     const b = encodeMultipart({}, 'file', { name: 'a', bytes: Buffer.from('a') });
     expect(a.contentType).not.toBe(b.contentType);
