@@ -204,12 +204,24 @@ export function restPageSize(raw: string | undefined, max: number | null): numbe
   return n;
 }
 
+/** Columns whose sort key is a plain field of the record (the same value rawDocRow renders). */
+const DIRECT_SORT_KEYS: Readonly<Record<string, ((doc: DocRecord) => unknown) | undefined>> = {
+  create_time: (doc) => doc.createTime,
+  update_time: (doc) => doc.updateTime,
+  name: (doc) => doc.name,
+  size: (doc) => doc.size,
+  id: (doc) => doc.id,
+};
+
 /** ORDER BY <column> [DESC]: any Document column; an unknown one fails like peewee's getter_by (None.desc()). */
 function sortDocs(ctx: RequestContext, docs: DocRecord[], orderby: string, desc: boolean): DocRecord[] | string {
   if (!Object.hasOwn(rawDocRow(emptyProbe(ctx), ctx.profile), orderby)) {
     return pyException('AttributeError', `'NoneType' object has no attribute '${desc ? 'desc' : 'asc'}'`);
   }
-  const keyed = docs.map((d, i) => ({ d, i, k: rawDocRow(d, ctx.profile)[orderby] }));
+  // The usual sort columns are read directly: rendering a whole row per document (dates formatted and
+  // all) for every page request made listing N documents cost O(N) rows per page (minutes for 20,000).
+  const direct = DIRECT_SORT_KEYS[orderby];
+  const keyed = docs.map((d, i) => ({ d, i, k: direct ? direct(d) : rawDocRow(d, ctx.profile)[orderby] }));
   keyed.sort((a, b) => {
     const c = compareValues(a.k, b.k);
     if (c !== 0) return desc ? -c : c;
