@@ -11,7 +11,7 @@ import type { RetryPolicy } from '../core/retry-policy.js';
 import type { KbClient, KbRef, RemoteDoc, RemoteError, Result, StateStore, FolderReader } from './ports.js';
 import type { PausableScheduler } from './request-scheduler.js';
 import { withRetries } from './with-retries.js';
-import { ParseFollower, type ParseFollowOptions, type ParseFollowResult } from './parse-follower.js';
+import { ParseFollower, ParseLane, type ParseFollowOptions, type ParseFollowResult } from './parse-follower.js';
 
 export type OutcomeKind = 'uploaded' | 'replaced' | 'renamed' | 'reparsed' | 'disabled' | 'enabled' | 'deleted' | 'recorded' | 'forgotten' | 'recovered' | 'failed' | 'skipped';
 
@@ -61,6 +61,18 @@ export interface RunnerDeps {
   readonly parse?: ParseFollowOptions;
 }
 
+/** The parse lane of each folder, per engine (its store): the runners of one folder share maxParsing even
+ *  when the daemon follows a run's parse while the next run uploads. */
+const parseLanes = new WeakMap<StateStore, Map<string, ParseLane>>();
+
+function parseLaneOf(store: StateStore, folderKey: string): ParseLane {
+  let lanes = parseLanes.get(store);
+  if (lanes === undefined) parseLanes.set(store, (lanes = new Map<string, ParseLane>()));
+  let lane = lanes.get(folderKey);
+  if (lane === undefined) lanes.set(folderKey, (lane = new ParseLane()));
+  return lane;
+}
+
 /** Kinds of failure that retrying the same bytes cannot fix. */
 const PERMANENT_FILE_ERRORS = new Set<RemoteError['kind']>(['unsupported-type', 'name-too-long', 'too-large', 'rejected']);
 /** A file that changed while it was sent is looked at this often until two looks agree (it settled)… */
@@ -81,7 +93,7 @@ export class ActionRunner {
   private readonly swaps = new Map<string, { relPath: RelPath; oldId: string; old: TrackedFile; newSha256: string }>();
 
   constructor(private readonly deps: RunnerDeps) {
-    this.follower = deps.parse ? new ParseFollower(deps, deps.parse) : undefined;
+    this.follower = deps.parse ? new ParseFollower(deps, deps.parse, parseLaneOf(deps.store, deps.folderKey)) : undefined;
   }
 
   async run(action: Action): Promise<Outcome[]> {

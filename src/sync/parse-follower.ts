@@ -8,6 +8,9 @@
 // when they all come at once). The first look after a request adapts to the server: it halves while
 // every document is found finished at that look (a server that parses at once is not polled at 100 ms per
 // batch of maxParsing), and grows back towards pollMs when it finds none.
+// Followers of one folder share a ParseLane: maxParsing is per folder, and the daemon can have a run's
+// follow still going while the next run uploads. A follower holds the lane only while documents of its
+// own are requested or parsing, so one that is never finished (its run failed) does not hold up the rest.
 import type { KbClient, KbRef, RemoteDoc, Result } from './ports.js';
 import { withRetries, type RetryDeps } from './with-retries.js';
 
@@ -41,28 +44,50 @@ const BATCH = 100;
 /** The shortest first look, ms. */
 const MIN_FIRST_LOOK_MS = 1;
 
+/** Turns, in the order asked for, among the parse followers of one folder. */
+export class ParseLane {
+  #tail: Promise<void> = Promise.resolve();
+
+  /** Resolves with the function that ends the turn, once every earlier turn has ended. */
+  take(): Promise<() => void> {
+    let release!: () => void;
+    const ended = new Promise<void>((resolve) => (release = resolve));
+    const previous = this.#tail;
+    this.#tail = previous.then(() => ended);
+    return previous.then(() => release);
+  }
+}
+
 export class ParseFollower {
   readonly #deps: ParseFollowDeps;
   readonly #options: ParseFollowOptions;
+  readonly #lane: ParseLane;
   readonly #seen = new Set<string>();
   readonly #waiting: string[] = [];
   readonly #parsing = new Set<string>();
   readonly #attempts = new Map<string, number>();
   readonly #done: string[] = [];
   readonly #failed = new Map<string, string>();
+  /** Given up on while the run went on (parsing for timeoutMs after the last document came). */
+  readonly #abandoned: string[] = [];
   #closed = false;
+  /** Until finish(): timeoutMs after the last document came (a run that never calls finish() does not
+   *  hold the folder's lane for ever); then timeoutMs after finish(). */
   #deadline = Number.POSITIVE_INFINITY;
   #loop: Promise<void> | undefined;
   #error: { value: unknown } | undefined;
   #wake: (() => void) | undefined;
 
-  constructor(deps: ParseFollowDeps, options: ParseFollowOptions) {
+  /** `lane`: shared with the other followers of the folder (default: a lane of its own). */
+  constructor(deps: ParseFollowDeps, options: ParseFollowOptions, lane: ParseLane = new ParseLane()) {
     this.#deps = deps;
     this.#options = options;
+    this.#lane = lane;
   }
 
   /** Documents whose parse this run asks for (each once); following starts with the first of them. */
   add(ids: readonly string[]): void {
+    if (!this.#closed) this.#deadline = this.#deps.now() + this.#options.timeoutMs;
     for (const id of ids) {
       if (this.#seen.has(id)) continue;
       this.#seen.add(id);
@@ -89,7 +114,7 @@ export class ParseFollower {
     this.#poke();
     await this.#loop;
     if (this.#error) throw this.#error.value;
-    return { done: [...this.#done], failed: new Map(this.#failed), unfinished: [...this.#parsing, ...this.#waiting] };
+    return { done: [...this.#done], failed: new Map(this.#failed), unfinished: [...this.#abandoned, ...this.#parsing, ...this.#waiting] };
   }
 
   #poke(): void {
@@ -113,6 +138,23 @@ export class ParseFollower {
   }
 
   async #run(): Promise<void> {
+    let release: (() => void) | undefined;
+    try {
+      await this.#follow(
+        async () => (release ??= await this.#lane.take()),
+        () => {
+          release?.();
+          release = undefined;
+        },
+      );
+    } finally {
+      release?.();
+    }
+  }
+
+  /** The loop; `take` before a parse request (no-op while the turn is held), `idle` when nothing of
+   *  ours is parsing any more. */
+  async #follow(take: () => Promise<unknown>, idle: () => void): Promise<void> {
     const { client, kb, now, logger } = this.#deps;
     const options = this.#options;
     const waiting = this.#waiting;
@@ -129,6 +171,8 @@ export class ParseFollower {
       // While documents still come, only a request that fills the room goes: not one per arriving document.
       const ready = this.#closed || waiting.length >= room;
       if (room > 0 && waiting.length > 0 && !refused && ready) {
+        await take();
+        if (this.#deps.signal?.aborted === true) break;
         const batch = waiting.splice(0, Math.min(room, BATCH));
         const requested = await withRetries(this.#deps, () => client.requestParse(kb, batch, this.#deps.signal));
         if (!requested.ok) {
@@ -145,8 +189,14 @@ export class ParseFollower {
           firstLookDue = true;
         }
       }
-      if (now() >= this.#deadline) break;
+      if (now() >= this.#deadline) {
+        if (this.#closed) break;
+        // Nothing came for timeoutMs and these still parse: stop following them (as at the end of a run).
+        this.#abandoned.push(...parsing);
+        parsing.clear();
+      }
       if (parsing.size === 0) {
+        idle();
         if (refused || (this.#closed && waiting.length === 0)) break;
         if (!this.#closed) await this.#nextEvent(); // more documents, or finish()
         continue;
