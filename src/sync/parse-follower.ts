@@ -19,7 +19,8 @@ export interface ParseFollowOptions {
   readonly maxParsing: number;
   /** Parse requests again after a FAIL, per document. */
   readonly retries: number;
-  /** Give up following (not parsing: the server goes on) this long after the last document came. */
+  /** Give up following (not parsing: the server goes on) this long after finish(); while the run goes on,
+   *  this long after its last document came. */
   readonly timeoutMs: number;
   /** Poll delay after a change (and the longest first look); doubles up to maxPollMs while nothing changes. */
   readonly pollMs?: number;
