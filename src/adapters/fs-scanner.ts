@@ -64,7 +64,8 @@ const GONE = new Set(['ENOENT', 'ENOTDIR']);
  */
 export async function scanFolder(root: string, filter: PathRules, options: ScanOptions = {}): Promise<ScanResult> {
   const { signal } = options;
-  const concurrency = Math.max(1, options.concurrency ?? 8);
+  // Synchronous listings come one at a time; asynchronous ones overlap up to `concurrency`.
+  const concurrency = options.synchronous === true ? 1 : Math.max(1, options.concurrency ?? 8);
   const sliceMs = options.sliceMs ?? 10;
   const absRoot = path.resolve(root);
   const rootStats = await statRoot(absRoot);
@@ -85,7 +86,7 @@ export async function scanFolder(root: string, filter: PathRules, options: ScanO
 
   pendingDirs.push('');
   for (;;) {
-    while (listings.length < (options.synchronous === true ? 1 : concurrency) && pendingDirs.length > 0) startListing(pendingDirs.pop() ?? '');
+    while (listings.length < concurrency && pendingDirs.length > 0) startListing(pendingDirs.pop() ?? '');
     const next = listings.shift();
     if (next === undefined) break;
     const { relDir, entries } = next;

@@ -107,60 +107,7 @@ const topLevelSchema = z.object({
 });
 const folderSchema = z.object({ meta: folderMetaSchema.exactOptional(), files: plainObject });
 
-// The fast path for the common entry (no intent, no obsolete ids): checked by hand and kept as parsed,
-// where zod costs about 4 µs and a copy per entry (measured: 100,000 entries load in ~0.45 s instead of
-// ~0.9 s). Anything it does not accept — an unknown key, a wrong type, an intent — goes through zod,
-// which then decides and words the error, so both paths accept and refuse exactly the same entries.
-type FieldKind = 'string' | 'number' | 'boolean' | 'status';
-type KindOf<T> = T extends TrackedFile['status'] ? 'status' : T extends string ? 'string' : T extends number ? 'number' : T extends boolean ? 'boolean' : never;
-type PlainKey = Exclude<keyof TrackedFile, 'intent' | 'obsoleteDocIds'>;
-// Every model field but the two structured ones must be listed (a new field fails to compile here).
-const PLAIN_FIELDS: { readonly [K in PlainKey]-?: KindOf<NonNullable<TrackedFile[K]>> } = {
-  relPath: 'string',
-  size: 'number',
-  mtimeMs: 'number',
-  ctimeMs: 'number',
-  ino: 'number',
-  docId: 'string',
-  docName: 'string',
-  sha256: 'string',
-  status: 'status',
-  lastError: 'string',
-  permanent: 'boolean',
-  failedSha256: 'string',
-  failures: 'number',
-  parserId: 'string',
-  disabledAt: 'number',
-  updatedAt: 'number',
-};
-/** Null prototype: a key such as `__proto__` or `constructor` is simply unknown here. */
-const PLAIN_KIND: Readonly<Record<string, FieldKind | undefined>> = Object.assign(Object.create(null) as Record<string, FieldKind>, PLAIN_FIELDS);
-type RequiredKey = { [K in keyof TrackedFile]-?: object extends Pick<TrackedFile, K> ? never : K }[keyof TrackedFile];
-const REQUIRED_FIELDS: { readonly [K in RequiredKey]: true } = { relPath: true, size: true, mtimeMs: true, ctimeMs: true, ino: true, sha256: true, status: true, updatedAt: true };
-const REQUIRED_KEYS: ReadonlySet<string> = new Set(Object.keys(REQUIRED_FIELDS));
 const STATUSES: ReadonlySet<unknown> = new Set(trackedFileSchema.shape.status.options);
-
-function isPlainEntry(value: unknown): value is TrackedFile {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const entry = value as Record<string, unknown>;
-  let required = 0;
-  // for…in: no key array per entry. An inherited enumerable key (a polluted prototype) is unknown here too.
-  for (const key in entry) {
-    const kind = PLAIN_KIND[key];
-    const field = entry[key];
-    switch (kind) {
-      case undefined:
-        return false;
-      case 'status':
-        if (!STATUSES.has(field)) return false;
-        break;
-      default:
-        if (typeof field !== kind) return false;
-    }
-    if (REQUIRED_KEYS.has(key)) required += 1;
-  }
-  return required === REQUIRED_KEYS.size;
-}
 
 /** Parses and checks the whole file. Throws StateFileCorruptError or StateFileVersionError. */
 export function parseStateText(text: string): StateData {
@@ -198,13 +145,10 @@ function filesOfVersion1(rawFiles: Record<string, unknown>, folderWhere: string,
   const where = (relPath: string) => `${folderWhere}.files[${JSON.stringify(relPath)}]`;
   for (const relPath of Object.keys(rawFiles)) {
     const value = rawFiles[relPath];
-    let entry: TrackedFile;
-    if (isPlainEntry(value)) entry = value;
-    else {
-      const parsed = trackedFileSchema.safeParse(value);
-      if (!parsed.success) throw corrupt(parsed.error, where(relPath), text);
-      entry = parsed.data;
-    }
+    // Version 1 is read once, on the upgrade to version 2: zod alone checks its entries.
+    const parsed = trackedFileSchema.safeParse(value);
+    if (!parsed.success) throw corrupt(parsed.error, where(relPath), text);
+    const entry = parsed.data;
     if (entry.relPath !== relPath) {
       throw new StateFileCorruptError(`${where(relPath)}.relPath: expected the key, got ${JSON.stringify(entry.relPath)}`, ownerId);
     }

@@ -1,5 +1,5 @@
-// The state loader's hand-checked fast path (plain entries) must accept and refuse exactly what the zod
-// schema does: these cases go through the fast path or fall back from it, and compare with zod's verdict.
+// Version 1 entries (one object per path, read on the upgrade to format 2) are accepted and refused as the
+// zod schema says, with zod's wording.
 import { describe, expect, it } from 'vitest';
 import { parseStateText, StateFileCorruptError } from '../../src/adapters/state-file-format.js';
 import { trackedFile } from './state-fixtures.js';
