@@ -4,6 +4,8 @@
 // of it resolving and reading the ~300 files of our code, zod and undici one by one. The entry stays a
 // separate small file so the scan thread starts before the big bundle is even parsed. dist/ keeps tsc's
 // per-module files too (the bundles do not use them).
+import { readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
 /** src/cli.ts imports './cli/main.js': in the bundle that is the separate main.js beside it. */
@@ -14,10 +16,18 @@ const mainStaysSeparate: Plugin = {
   },
 };
 
+/** Chunk names carry a content hash: the ones of an earlier build would pile up in dist/. */
+const CHUNK_PREFIX = 'bundle-';
+for (const name of readdirSync('dist')) if (name.startsWith(CHUNK_PREFIX)) rmSync(path.join('dist', name));
+
 await build({
   entryPoints: { cli: 'src/cli.ts', main: 'src/cli/main.ts', 'scan-worker': 'src/adapters/scan-worker.ts' },
   outdir: 'dist',
   bundle: true,
+  // Dynamic imports become chunks of their own: `--sync --skip-listing` with nothing to do never loads the
+  // engine (src/settled-run.ts), and --sync never loads the daemon's watcher.
+  splitting: true,
+  chunkNames: `${CHUNK_PREFIX}[name]-[hash]`,
   platform: 'node',
   format: 'esm',
   target: 'node20',

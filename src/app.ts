@@ -3,7 +3,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Config } from './config/load-config.js';
-import { EXIT, type ExitCode } from './core/exit-codes.js';
 import { nodeFolderReader } from './adapters/node-folder-reader.js';
 import { openStateStore } from './adapters/state-store.js';
 import { createClient } from './ragflow/create-client.js';
@@ -13,9 +12,11 @@ import { FolderSyncer, type RunOptions, type SyncProgress } from './sync/folder-
 import type { KbClient, ScanResult, StateStore } from './sync/ports.js';
 import { createPathFilter } from './core/path-filter.js';
 import { createRequestScheduler, type PausableScheduler } from './sync/request-scheduler.js';
-import { AuthRejectedError, ServerUnusableError, StateUnrecoverableError } from './sync/sync-errors.js';
+import { AuthRejectedError, ServerUnusableError } from './sync/sync-errors.js';
+export { exitCodeFor } from './sync/sync-errors.js';
 import type { FolderReport } from './sync/sync-report.js';
 import { VERSION } from './version.js';
+import { recordSettledRun } from './settled-run.js';
 
 export interface Engine {
   readonly config: Config;
@@ -112,6 +113,8 @@ function checkStateRecoverable(engine: Engine, logger: Logger): void {
 }
 
 export interface SyncCommandOptions extends RunOptions {
+  /** Record a run that leaves every folder settled, for the next `--sync --skip-listing` (settled-run.ts). */
+  readonly recordSettled?: boolean;
   readonly onReport?: (report: FolderReport) => void;
   readonly onProgress?: (progress: SyncProgress) => void;
 }
@@ -143,6 +146,7 @@ async function syncFolders(config: Config, logger: Logger, options: SyncCommandO
       options.onReport?.(report);
       reports.push(report);
     }
+    if (options.recordSettled === true && options.dryRun !== true) await recordSettledRun(config, engine.store, reports, logger);
     return reports;
   } finally {
     await engine.close();
@@ -260,15 +264,3 @@ export async function startDaemon(config: Config, logger: Logger): Promise<Daemo
   };
 }
 
-/** Maps the errors that stop a command to exit codes (the table in src/core/exit-codes.ts). */
-export function exitCodeFor(err: unknown): ExitCode | undefined {
-  if (err instanceof AuthRejectedError) return EXIT.authRejected;
-  if (err instanceof ServerUnusableError) return EXIT.serverUnavailable;
-  if (err instanceof StateUnrecoverableError) return EXIT.stateUnrecoverable;
-  const code = (err as { code?: unknown } | null)?.code;
-  if (code === 'state-locked') return EXIT.stateLocked;
-  // Written by a newer ragflow-sync: left untouched, and this version cannot use it.
-  if (code === 'state-version-unsupported') return EXIT.stateUnrecoverable;
-  if (code === 'config-invalid') return EXIT.config;
-  return undefined;
-}

@@ -35,8 +35,12 @@ const heldByThisProcess = new Set<string>();
 const UNFINISHED_LOCK_GRACE_MS = 5_000;
 const ATTEMPTS = 5;
 
+export function lockFileOf(stateFile: string): string {
+  return `${stateFile}.lock`;
+}
+
 export async function acquireStateLock(stateFile: string): Promise<StateLock> {
-  const lockFile = `${stateFile}.lock`;
+  const lockFile = lockFileOf(stateFile);
   let lastHolder: number | undefined;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const created = await tryCreate(lockFile);

@@ -5,10 +5,11 @@ import { ConfigError } from '../config/config-error.js';
 import { loadConfig, type Config } from '../config/load-config.js';
 import { EXIT, type ExitCode } from '../core/exit-codes.js';
 import { createLogger, scrubSecret, type Logger } from '../log.js';
-import { exitCodeFor, runSync, startDaemon } from '../app.js';
+import { exitCodeFor } from '../sync/sync-errors.js';
+import { ListingProbe } from '../adapters/tree-listing.js';
+import { settledReports } from '../settled-run.js';
 import { formatPlan, formatSummary } from './human-output.js';
-import { statusCommand } from './status-command.js';
-import { totalsOf } from '../sync/sync-report.js';
+import { totalsOf, type FolderReport } from '../sync/sync-report.js';
 import { VERSION } from '../version.js';
 import { createProgressDisplay, type ProgressDisplay } from './progress.js';
 
@@ -39,6 +40,8 @@ Exit codes: 0 in sync / clean stop, 1 some files failed, 64 usage, 65 state file
 `;
 
 let setHangupHandler: (handler: () => void) => void = () => undefined;
+/** Tree listings src/cli.ts started for `--sync --skip-listing` (see src/settled-run.ts). */
+let listingProbe: ListingProbe | undefined;
 
 function fail(message: string, code: ExitCode): never {
   process.stderr.write(`ragflow-sync: ${message}\n`);
@@ -87,7 +90,10 @@ async function main(): Promise<ExitCode> {
   }
 
   const config = loadConfig(values.config, { requireKey: command !== 'status' });
-  if (command === 'status') return statusCommand(config, { json: values.json, write: (text) => process.stdout.write(text) });
+  if (command === 'status') {
+    const { statusCommand } = await import('./status-command.js');
+    return statusCommand(config, { json: values.json, write: (text) => process.stdout.write(text) });
+  }
 
   const display = values.sync ? createProgressDisplay({ stream: process.stdout, quiet: values.quiet }) : undefined;
   // Under a progress line, per-file info lines would bury it: only warnings, unless --log-level asks.
@@ -124,17 +130,25 @@ async function syncOnce(
   options: { dryRun: boolean; allowMassDelete: boolean; listRemote: boolean },
 ): Promise<ExitCode> {
   const started = Date.now();
-  let reports;
+  // The engine (and its HTTP client, state store, scanner…) loads only when the shortcut does not hold.
+  const shortcut = !options.listRemote && !options.dryRun;
+  let reports: FolderReport[] | undefined;
   try {
-    reports = await runSync(config, logger, {
-      dryRun: options.dryRun,
-      allowMassDelete: options.allowMassDelete,
-      listRemote: options.listRemote,
-      onProgress: (progress) => display.update(progress),
-      onReport: (report) => {
-        if (options.dryRun) display.print(formatPlan(report));
-      },
-    });
+    reports = shortcut ? await settledReports(config, listingProbe ?? new ListingProbe()) : undefined;
+    if (reports !== undefined) logger.debug('nothing changed since the last settled run: the engine was not started');
+    else {
+      const { runSync } = await import('../app.js');
+      reports = await runSync(config, logger, {
+        dryRun: options.dryRun,
+        allowMassDelete: options.allowMassDelete,
+        listRemote: options.listRemote,
+        recordSettled: shortcut,
+        onProgress: (progress) => display.update(progress),
+        onReport: (report) => {
+          if (options.dryRun) display.print(formatPlan(report));
+        },
+      });
+    }
   } finally {
     display.stop(); // also on errors: the terminal gets its cursor back
   }
@@ -155,6 +169,7 @@ async function syncOnce(
 }
 
 async function daemon(config: Config, logger: Logger): Promise<ExitCode> {
+  const { startDaemon } = await import('../app.js');
   const handle = await startDaemon(config, logger);
   setHangupHandler(() => {
     // SIGHUP (systemctl reload): re-read the file; a broken file keeps the running configuration.
@@ -196,8 +211,9 @@ async function daemon(config: Config, logger: Logger): Promise<ExitCode> {
 }
 
 /** Runs the command line and exits the process with its code. */
-export function run(setHangup: (handler: () => void) => void): void {
+export function run(setHangup: (handler: () => void) => void, probe?: ListingProbe): void {
   setHangupHandler = setHangup;
+  listingProbe = probe;
   main().then(
   (code) => process.exit(code),
   (err: unknown) => {
