@@ -135,7 +135,7 @@ async function syncOnce(
   let reports: FolderReport[] | undefined;
   try {
     reports = shortcut ? await settledReports(config, listingProbe ?? new ListingProbe()) : undefined;
-    if (reports !== undefined) logger.debug('nothing changed since the last settled run: the engine was not started');
+    if (reports !== undefined) logger.info('no file changed since the last settled run: nothing to do (the server was not contacted)');
     else {
       const { runSync } = await import('../app.js');
       reports = await runSync(config, logger, {
