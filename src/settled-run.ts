@@ -15,7 +15,7 @@ import { lockFileOf } from './adapters/state-lock.js';
 import { readSettledRecord, removeSettledRecord, sameStamp, stampOf, writeSettledRecord, type SettledFolder } from './adapters/settled-record-file.js';
 import { listTree, type ListingProbe } from './adapters/tree-listing.js';
 import type { StateStore } from './sync/ports.js';
-import { listingMatchesState, reportSettled, stateSettled } from './sync/settled-check.js';
+import { reportSettled, settledFileCount, stateSettled } from './sync/settled-check.js';
 import { emptyReport, type FolderReport } from './sync/sync-report.js';
 import { VERSION } from './version.js';
 
@@ -71,9 +71,9 @@ async function settledFolders(config: Config, store: StateStore, reports: readon
   for (const folder of config.folders) {
     const listing = await listTree(folder.path, { keep: true });
     if (listing?.bytes === undefined) return undefined;
-    const entries = store.files(folder.key);
-    if (!listingMatchesState(listing.bytes, entries, createPathFilter({ include: folder.include, exclude: folder.exclude }))) return undefined;
-    list.push({ key: folder.key, root: folder.path, listing: listing.digest, files: entries.length });
+    const files = settledFileCount(listing.bytes, store.files(folder.key), createPathFilter({ include: folder.include, exclude: folder.exclude }));
+    if (files === undefined) return undefined;
+    list.push({ key: folder.key, root: folder.path, listing: listing.digest, files });
   }
   // This process holds the state's lock, so nothing should have written it meanwhile; if anything did,
   // the record would not describe it.

@@ -40,12 +40,15 @@ export function stateSettled(meta: FolderMeta | undefined, entries: readonly Tra
 }
 
 /**
- * Whether the listing shows exactly the state's files: every regular file the scanner would take (its
- * folders not pruned by the rules, the file included) is an entry with the same size, mtime, ctime and
- * inode, there is no other, and nothing the scanner would have to skip (a symlink, FIFO or socket under
- * an included path). Throws when the listing cannot be read.
+ * The number of files the engine would find unchanged, when the listing shows exactly the state's files;
+ * undefined when it does not. "Exactly": every regular file the scanner would take (its folders not pruned
+ * by the rules, the file included) is an entry with the same size, mtime, ctime and inode, every entry the
+ * rules include is such a file, and nothing is there that the scanner would have to skip (a symlink, FIFO or
+ * socket under an included path). Entries the rules now exclude are left out on both sides: with
+ * `deleteExcluded` off the planner keeps their documents and never looks at them (with it on, a run that
+ * still has them is not settled). Throws when the listing cannot be read.
  */
-export function listingMatchesState(listing: Buffer, entries: readonly TrackedFile[], rules: PathRules): boolean {
+export function settledFileCount(listing: Buffer, entries: readonly TrackedFile[], rules: PathRules): number | undefined {
   const byPath = new Map(entries.map((entry) => [entry.relPath, entry]));
   const pruned = new Map<string, boolean>([['', false]]);
   // The scanner descends into a folder only when the rules say it may hold included files (and so into
@@ -77,5 +80,6 @@ export function listingMatchesState(listing: Buffer, entries: readonly TrackedFi
       if (seen(other.relPath)) matches = false; // the scanner would skip it, and say so
     },
   );
-  return matches && matched === byPath.size;
+  const expected = entries.reduce((count, entry) => (seen(entry.relPath) ? count + 1 : count), 0);
+  return matches && matched === expected ? matched : undefined;
 }

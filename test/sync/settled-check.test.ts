@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { FolderMeta, TrackedFile } from '../../src/core/model.js';
 import { createPathFilter } from '../../src/core/path-filter.js';
 import { listTree, parseTreeListing } from '../../src/adapters/tree-listing.js';
-import { listingMatchesState, reportSettled, stateSettled } from '../../src/sync/settled-check.js';
+import { reportSettled, settledFileCount, stateSettled } from '../../src/sync/settled-check.js';
 import { emptyReport, type FolderReport } from '../../src/sync/sync-report.js';
 import { makeTempDir } from '../adapters/temp-dir.js';
 
@@ -75,7 +75,10 @@ function listingOf(files: readonly ListedFileSpec[], extra = ''): Buffer {
 const RULES = createPathFilter({ exclude: ['drafts/**'] });
 const entries = FILES.map((f) => tracked(f));
 
-describe('listingMatchesState', () => {
+/** Whether the listing shows exactly the state's files (the count itself is checked where it matters). */
+const listingMatchesState = (...args: Parameters<typeof settledFileCount>): boolean => settledFileCount(...args) !== undefined;
+
+describe('settledFileCount', () => {
   it('the hand-built listing reads back as the entries (the builder speaks find’s format)', () => {
     const read: Array<Pick<TrackedFile, 'relPath' | 'size' | 'mtimeMs' | 'ctimeMs' | 'ino'>> = [];
     parseTreeListing(
@@ -135,6 +138,9 @@ describe('listingMatchesState', () => {
     expect(listingMatchesState(listingOf(FILES.filter((f) => f !== INSTALL)), entries, rules)).toBe(true);
     expect(listingMatchesState(listingOf(FILES.map((f) => (f === INSTALL ? { ...INSTALL, size: 99 } : f))), entries, rules)).toBe(true);
     expect(listingMatchesState(listingOf(FILES), entries.filter((e) => e.relPath !== INSTALL.relPath), rules)).toBe(true);
+    // The count is the engine's "unchanged": the included files only.
+    expect(settledFileCount(listingOf(FILES), entries, rules)).toBe(entries.filter((e) => !e.relPath.startsWith('guides/')).length);
+    expect(settledFileCount(listingOf(FILES), entries, RULES)).toBe(entries.length);
   });
 
   it('an included file still counts when other entries are excluded: missing or changed, it does not match', () => {
