@@ -3,34 +3,47 @@
 // to exit, and systemd's ExecReload sends it (a reload during start-up must not kill the service).
 import { parseArgs } from 'node:util';
 import { ListingProbe } from './adapters/tree-listing.js';
-import { peekFolderRoots } from './config/peek-roots.js';
+import { peekConfig, peekFolderRoots } from './config/peek-config.js';
 
 let onHangup: () => void = () => undefined;
 process.on('SIGHUP', () => onHangup());
 
-// `--sync --skip-listing` first lists each folder's tree with GNU find, in its own process, while the rest
-// loads: when nothing changed since the last settled run, that is all the run has to do (src/settled-run.ts).
-// Other `--sync` runs walk each folder in a worker thread; starting that thread now, with the config file
-// to guess the first folder from, lets the walk run while everything else loads (a no-op sync of a large
-// folder waits for the walk, not for the rest). The engine still asks for the walk it needs
-// (threaded-scanner.ts). The two are not combined: on two cores they would slow each other down.
-const early = parseArgs({
-  args: process.argv.slice(2),
-  options: { config: { type: 'string', short: 'c' }, sync: { type: 'boolean' }, 'skip-listing': { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
-  strict: false,
-  allowPositionals: true,
-});
-const configFile = typeof early.values.config === 'string' ? early.values.config : undefined;
-let probe: ListingProbe | undefined;
-if (early.values.sync === true && early.values['skip-listing'] === true && early.values['dry-run'] !== true && configFile !== undefined) {
-  probe = new ListingProbe();
-  for (const root of peekFolderRoots(configFile)) probe.start(root);
-} else if (early.values.sync === true) {
+/** `--sync --skip-listing` with nothing else but -q and --log-level: the settled shortcut may apply. */
+function shortcutRequest(): { configFile: string; quiet: boolean; levelFlag: string | undefined } | undefined {
+  try {
+    const { values, positionals } = parseArgs({
+      args: process.argv.slice(2),
+      options: { config: { type: 'string', short: 'c' }, sync: { type: 'boolean' }, 'skip-listing': { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, 'log-level': { type: 'string' } },
+      allowPositionals: true,
+    });
+    if (positionals.length > 0 || values.sync !== true || values['skip-listing'] !== true || values.config === undefined) return undefined;
+    return { configFile: values.config, quiet: values.quiet === true, levelFlag: values['log-level'] };
+  } catch {
+    return undefined; // anything else on the command line: the full path says what it makes of it
+  }
+}
+
+// `--sync --skip-listing` lists each folder's tree with GNU find first, in its own process, and only then
+// loads the little it needs to compare that with the last settled run: when nothing changed, that is the
+// whole run (src/settled-shortcut.ts). Otherwise, and for every other `--sync`, a worker thread is started
+// now to walk the first folder (guessed from the config file) while the engine loads (threaded-scanner.ts).
+const early = parseArgs({ args: process.argv.slice(2), options: { config: { type: 'string', short: 'c' }, sync: { type: 'boolean' } }, strict: false, allowPositionals: true });
+const shortcut = shortcutRequest();
+if (shortcut !== undefined) {
+  const peeked = peekConfig(shortcut.configFile);
+  const probe = new ListingProbe();
+  for (const root of peekFolderRoots(peeked)) probe.start(root);
+  const { trySettledShortcut } = await import('./settled-shortcut.js');
+  const code = await trySettledShortcut({ peeked, probe, quiet: shortcut.quiet, levelFlag: shortcut.levelFlag, env: process.env });
+  if (code !== undefined) process.exit(code);
+  probe.cancel();
+}
+if (early.values.sync === true) {
   const { prestartScanWorker } = await import('./adapters/threaded-scanner.js');
-  prestartScanWorker(configFile);
+  prestartScanWorker(typeof early.values.config === 'string' ? early.values.config : undefined);
 }
 
 const { run } = await import('./cli/main.js');
 run((handler) => {
   onHangup = handler;
-}, probe);
+});

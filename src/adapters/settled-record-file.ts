@@ -16,8 +16,9 @@ export interface FileStamp {
 }
 
 export interface SettledFolder {
-  /** The folder's state key (KB and absolute path). */
+  /** The folder's state key (KB and absolute path), KB name and absolute path. */
   readonly key: string;
+  readonly kb: string;
   readonly root: string;
   /** SHA-256 of the folder's tree listing (tree-listing.ts) taken after the run. */
   readonly listing: string;
@@ -29,9 +30,13 @@ export interface SettledRecord {
   readonly format: 1;
   /** ragflow-sync's version that wrote it: another version may plan differently. */
   readonly version: string;
-  /** SHA-256 of the configuration as loaded, without the API key (settled-run.ts). */
+  /** configSourceDigest of the configuration the run loaded (src/config/peek-config.ts). */
   readonly config: string;
+  /** The state file the record speaks for, and its identity after the run. */
+  readonly stateFile: string;
   readonly state: FileStamp;
+  /** The configuration's log level (`log.level`, defaults applied): the shortcut logs as the engine would. */
+  readonly logLevel: string;
   readonly folders: readonly SettledFolder[];
   readonly recordedAt: number;
 }
@@ -80,14 +85,14 @@ export async function removeSettledRecord(stateFile: string): Promise<void> {
 function isSettledRecord(raw: unknown): raw is SettledRecord {
   const record = raw as Partial<Record<keyof SettledRecord, unknown>> | null;
   if (typeof record !== 'object' || record === null || record.format !== 1) return false;
-  if (typeof record.version !== 'string' || typeof record.config !== 'string' || typeof record.recordedAt !== 'number') return false;
+  if (typeof record.version !== 'string' || typeof record.config !== 'string' || typeof record.stateFile !== 'string' || typeof record.logLevel !== 'string' || typeof record.recordedAt !== 'number') return false;
   const state = record.state as Partial<Record<keyof FileStamp, unknown>> | null | undefined;
   if (typeof state !== 'object' || state === null || !(['ino', 'size', 'mtimeMs', 'ctimeMs'] as const).every((field) => typeof state[field] === 'number')) return false;
   return (
     Array.isArray(record.folders) &&
     record.folders.every((folder: unknown) => {
       const f = folder as Partial<Record<keyof SettledFolder, unknown>> | null;
-      return typeof f === 'object' && f !== null && typeof f.key === 'string' && typeof f.root === 'string' && typeof f.listing === 'string' && typeof f.files === 'number';
+      return typeof f === 'object' && f !== null && typeof f.key === 'string' && typeof f.kb === 'string' && typeof f.root === 'string' && typeof f.listing === 'string' && typeof f.files === 'number';
     })
   );
 }

@@ -1,17 +1,14 @@
 // The command line: argv → command → exit code. With src/cli.ts, the only code that calls process.exit.
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
 import { ConfigError } from '../config/config-error.js';
 import { loadConfig, type Config } from '../config/load-config.js';
 import { EXIT, type ExitCode } from '../core/exit-codes.js';
 import { createLogger, scrubSecret, type Logger } from '../log.js';
 import { exitCodeFor } from '../sync/sync-errors.js';
-import { ListingProbe } from '../adapters/tree-listing.js';
-import { settledReports } from '../settled-run.js';
-import { formatPlan, formatSummary } from './human-output.js';
-import { totalsOf, type FolderReport } from '../sync/sync-report.js';
+import { formatPlan } from './human-output.js';
+import { finishSync, syncOutput } from './sync-output.js';
 import { VERSION } from '../version.js';
-import { createProgressDisplay, type ProgressDisplay } from './progress.js';
+import type { ProgressDisplay } from './progress.js';
 
 const HELP = `ragflow-sync ${VERSION}: keep RAGFlow knowledge bases an exact mirror of folders on disk
 
@@ -40,8 +37,6 @@ Exit codes: 0 in sync / clean stop, 1 some files failed, 64 usage, 65 state file
 `;
 
 let setHangupHandler: (handler: () => void) => void = () => undefined;
-/** Tree listings src/cli.ts started for `--sync --skip-listing` (see src/settled-run.ts). */
-let listingProbe: ListingProbe | undefined;
 
 function fail(message: string, code: ExitCode): never {
   process.stderr.write(`ragflow-sync: ${message}\n`);
@@ -95,77 +90,39 @@ async function main(): Promise<ExitCode> {
     return statusCommand(config, { json: values.json, write: (text) => process.stdout.write(text) });
   }
 
-  const display = values.sync ? createProgressDisplay({ stream: process.stdout, quiet: values.quiet }) : undefined;
-  // Under a progress line, per-file info lines would bury it: only warnings, unless --log-level asks.
-  const level = values['log-level'] ?? (display?.active ? atLeastWarn(config.log.level) : config.log.level);
-  const logger = createLogger({
-    level,
-    secret: config.server.apiKey,
-    ...(display?.logDestination
-      ? // A progress line is drawn: log lines are printed above it instead of tearing it.
-        { destination: display.logDestination, pretty: false }
-      : values['dry-run']
-        ? // With --dry-run the plan is the output: logs go to stderr so stdout stays clean.
-          { destination: pino.destination({ fd: 2, sync: true }), pretty: false }
-        : {}),
-  });
-  if (display) {
-    return syncOnce(config, logger, display, {
+  if (values.sync) {
+    const output = syncOutput({ quiet: values.quiet, dryRun: values['dry-run'], levelFlag: values['log-level'], configLevel: config.log.level, secret: config.server.apiKey });
+    return syncOnce(config, output, {
       dryRun: values['dry-run'],
       allowMassDelete: values['allow-mass-delete'],
       listRemote: !values['skip-listing'],
     });
   }
+  const logger = createLogger({ level: values['log-level'] ?? config.log.level, secret: config.server.apiKey });
   return daemon(config, logger);
 }
 
-function atLeastWarn(level: string): string {
-  return ['trace', 'debug', 'info'].includes(level) ? 'warn' : level;
-}
-
-async function syncOnce(
-  config: Config,
-  logger: Logger,
-  display: ProgressDisplay,
-  options: { dryRun: boolean; allowMassDelete: boolean; listRemote: boolean },
-): Promise<ExitCode> {
-  const started = Date.now();
-  // The engine (and its HTTP client, state store, scanner…) loads only when the shortcut does not hold.
-  const shortcut = !options.listRemote && !options.dryRun;
-  let reports: FolderReport[] | undefined;
+async function syncOnce(config: Config, output: { logger: Logger; display: ProgressDisplay }, options: { dryRun: boolean; allowMassDelete: boolean; listRemote: boolean }): Promise<ExitCode> {
+  const startedMs = Date.now();
+  const { display } = output;
+  let reports;
   try {
-    reports = shortcut ? await settledReports(config, listingProbe ?? new ListingProbe()) : undefined;
-    if (reports !== undefined) logger.info('no file changed since the last settled run: nothing to do (the server was not contacted)');
-    else {
-      const { runSync } = await import('../app.js');
-      reports = await runSync(config, logger, {
-        dryRun: options.dryRun,
-        allowMassDelete: options.allowMassDelete,
-        listRemote: options.listRemote,
-        recordSettled: shortcut,
-        onProgress: (progress) => display.update(progress),
-        onReport: (report) => {
-          if (options.dryRun) display.print(formatPlan(report));
-        },
-      });
-    }
+    const { runSync } = await import('../app.js');
+    reports = await runSync(config, output.logger, {
+      dryRun: options.dryRun,
+      allowMassDelete: options.allowMassDelete,
+      listRemote: options.listRemote,
+      // Such a run that leaves every folder settled is recorded for the next one (src/settled-shortcut.ts).
+      recordSettled: !options.listRemote && !options.dryRun,
+      onProgress: (progress) => display.update(progress),
+      onReport: (report) => {
+        if (options.dryRun) display.print(formatPlan(report));
+      },
+    });
   } finally {
     display.stop(); // also on errors: the terminal gets its cursor back
   }
-  const totals = totalsOf(reports);
-  const elapsedMs = Date.now() - started;
-  const failed = reports.flatMap((r) => r.failed.map((f) => ({ kb: r.kb, ...f })));
-  for (const f of failed) logger.warn({ kb: f.kb, path: f.relPath, err: f.error }, 'failed');
-  const summary = formatSummary(totals, elapsedMs, options.dryRun);
-  if (display.active) {
-    // On a terminal the summary is a plain line of its own, whatever the log level.
-    logger.debug({ ...totals, elapsedMs, dryRun: options.dryRun }, 'summary');
-    if (!options.dryRun) for (const f of failed) display.print(`  ! ${f.relPath}: ${f.error}`);
-    display.print(summary);
-  } else {
-    logger.info({ ...totals, elapsedMs, dryRun: options.dryRun }, summary);
-  }
-  return totals.failed > 0 || totals.folderErrors > 0 ? EXIT.someFailed : EXIT.ok;
+  return finishSync(reports, output, { dryRun: options.dryRun, startedMs });
 }
 
 async function daemon(config: Config, logger: Logger): Promise<ExitCode> {
@@ -211,9 +168,8 @@ async function daemon(config: Config, logger: Logger): Promise<ExitCode> {
 }
 
 /** Runs the command line and exits the process with its code. */
-export function run(setHangup: (handler: () => void) => void, probe?: ListingProbe): void {
+export function run(setHangup: (handler: () => void) => void): void {
   setHangupHandler = setHangup;
-  listingProbe = probe;
   main().then(
   (code) => process.exit(code),
   (err: unknown) => {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from './config-error.js';
+import { configSourceDigest } from './peek-config.js';
 import { configSchema, type FolderConfigParsed, type ParsedConfig } from './schema.js';
 
 export interface FolderConfig extends Omit<FolderConfigParsed, 'path'> {
@@ -15,6 +16,8 @@ export interface FolderConfig extends Omit<FolderConfigParsed, 'path'> {
 
 export interface Config extends Omit<ParsedConfig, 'folders' | 'server' | 'stateFile'> {
   readonly configFile: string;
+  /** configSourceDigest of what this configuration was loaded from (the settled record keeps it). */
+  readonly sourceDigest: string;
   readonly server: Omit<ParsedConfig['server'], 'apiKey' | 'apiKeyFile'> & { readonly apiKey: string };
   readonly stateFile: string;
   readonly folders: readonly FolderConfig[];
@@ -49,14 +52,14 @@ export function loadConfig(configFile: string, options: LoadConfigOptions = {}):
   }
   const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `${configFile}: ${describeIssue(issue)}`));
-  const config = resolveConfig(parsed.data, file, configFile, env, options.requireKey ?? true);
+  const config = { ...resolveConfig(parsed.data, file, configFile, env, options.requireKey ?? true), sourceDigest: configSourceDigest(file, text, env) };
   // Under systemd the state belongs in StateDirectory= (the config folder is read-only there).
   const stateGiven = typeof raw === 'object' && raw !== null && 'stateFile' in raw;
   const stateDirectory = env['STATE_DIRECTORY']?.split(':')[0];
   return !stateGiven && stateDirectory ? { ...config, stateFile: path.join(stateDirectory, 'state.json') } : config;
 }
 
-function resolveConfig(data: ParsedConfig, file: string, shownAs: string, env: NodeJS.ProcessEnv, requireKey: boolean): Config {
+function resolveConfig(data: ParsedConfig, file: string, shownAs: string, env: NodeJS.ProcessEnv, requireKey: boolean): Omit<Config, 'sourceDigest'> {
   const base = path.dirname(file);
   const problems: string[] = [];
   const keyProblems: string[] = [];

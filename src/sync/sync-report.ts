@@ -27,7 +27,7 @@ export interface FolderReport {
   elapsedMs: number;
 }
 
-export function emptyReport(folder: FolderConfig): FolderReport {
+export function emptyReport(folder: Pick<FolderConfig, 'path' | 'kb'>): FolderReport {
   return { folder: folder.path, kb: folder.kb, uploaded: 0, replaced: 0, renamed: 0, deleted: 0, unchanged: 0, bytesHashed: 0, failed: [], skipped: [], held: [], elapsedMs: 0 };
 }
 

@@ -436,12 +436,17 @@ describe('--sync --skip-listing settled runs: two folders (v1-0.27)', () => {
     expect((await doc?.content())?.toString()).toBe('MONDAY\n');
   });
 
-  it('one folder that cannot settle (a refused file) keeps the other from being recorded too', async () => {
+  it('one folder with a file refused for good is recorded once that failure has been reported; both folders then take the shortcut', async () => {
     await writeTree(path.join(box.dir, 'notes'), { 'tool.exe': 'MZ\n' });
-    await h.skipListing(1);
-    await h.expectEngine(0);
+    const refused = await h.skipListing(1); // the failure is reported once (exit 1)…
+    expect(refused.totals.failed).toBe(1);
     expect(existsSync(h.recordFile())).toBe(false);
-    await h.expectEngine(0);
+    await h.expectEngine(0); // …then left alone until its bytes change: that run settles and records
+    expect(h.record()?.folders.map((f) => f.files)).toEqual([2, 4]); // the refused file counts as unchanged, as the engine counts it
+    await h.expectShortcut(6);
+    await writeFile(path.join(box.dir, 'notes/tool.exe'), 'MZ, changed\n'); // new bytes: tried again (and refused again)
+    const again = await h.expectEngine(1);
+    expect(again.totals.failed).toBe(1);
     expect(existsSync(h.recordFile())).toBe(false);
   });
 });
@@ -451,29 +456,35 @@ describe('--sync --skip-listing settled runs: never recorded, never used (v1-0.2
   const h = harness(() => box);
   afterEach(async () => box.cleanup());
 
-  it('a file that failed permanently (a type the server refuses) keeps the folder from being recorded', async () => {
+  it('a file that failed permanently (a type the server refuses) is recorded as the engine leaves it: unchanged, not retried', async () => {
     box = await makeSandbox({ profile: 'v1-0.27' });
     await writeTree(box.docs, { 'README.md': 'readme\n', 'prog.exe': 'MZ not really a program\n' });
     const first = await h.skipListing(1);
     expect(first.totals).toMatchObject({ uploaded: 1, failed: 1 });
     expect(existsSync(h.recordFile())).toBe(false);
-    const second = await h.expectEngine(0); // not retried (permanent), but not settled either
+    const second = await h.expectEngine(0); // not retried (permanent): a no-op of the engine, so recorded
     expect(uploads(box.emulator)).toEqual([]);
-    expect(second.totals.uploaded).toBe(0);
-    expect(existsSync(h.recordFile())).toBe(false);
-    await h.expectEngine(0);
-    expect(existsSync(h.recordFile())).toBe(false);
+    expect(second.totals).toEqual({ ...NOTHING, unchanged: 2 });
+    expect(existsSync(h.recordFile())).toBe(true);
+    const shortcut = await h.expectShortcut(2); // what the engine would say: exit 0, both unchanged
+    expect(shortcut.result.code).toBe(0);
   });
 
-  it('a skipped file (an included symlink) keeps the folder from being recorded', async () => {
-    box = await makeSandbox({ profile: 'v1-0.27' });
-    await writeTree(box.docs, { 'README.md': 'readme\n' });
+  it('a skipped file (an included symlink, a file over the size limit) is recorded once it is known; a new one is not', async () => {
+    box = await makeSandbox({ profile: 'v1-0.27', folder: { maxFileSizeMB: 1 } });
+    await writeTree(box.docs, { 'README.md': 'readme\n', 'big.bin': Buffer.alloc(1_100_000, 7) });
     await symlink('README.md', path.join(box.docs, 'link.md'));
-    await h.skipListing();
+    await h.skipListing(); // skips logged here, remembered in the state
+    await h.expectEngine(); // nothing new: settled, recorded
+    expect(h.record()?.folders.map((f) => f.files)).toEqual([1]);
+    await h.expectShortcut(1);
+    await symlink('README.md', path.join(box.docs, 'link2.md')); // a new skip: the engine logs it
+    const fresh = await h.expectEngine();
+    expect(fresh.result.stdout).toContain('link2.md');
+    await h.expectRecordedAgain(1);
+    await rm(path.join(box.docs, 'link.md')); // a skip gone: the engine forgets it
     await h.expectEngine();
-    expect(existsSync(h.recordFile())).toBe(false);
-    await h.expectEngine();
-    expect(existsSync(h.recordFile())).toBe(false);
+    await h.expectRecordedAgain(1);
   });
 
   it('--dry-run neither writes nor uses the record', async () => {
@@ -530,16 +541,26 @@ describe('--sync --skip-listing settled runs: never recorded, never used (v1-0.2
     expect(text).not.toContain(API_KEY);
     expect(text).not.toContain(API_KEY.slice(0, 16));
     expect(text.toLowerCase()).not.toContain('apikey');
-    expect(Object.keys(JSON.parse(text) as object).sort()).toEqual(['config', 'folders', 'format', 'recordedAt', 'state', 'version']);
-    // The key moved to the environment: same config otherwise, same digest, so the shortcut still holds.
+    expect(Object.keys(JSON.parse(text) as object).sort()).toEqual(['config', 'folders', 'format', 'logLevel', 'recordedAt', 'state', 'stateFile', 'version']);
+    // The key moved to the environment: the config file's text changed, so the engine checks once (and
+    // records again); the key itself is in no digest, so the next run takes the shortcut.
     const config = JSON.parse(await readFile(box.configFile, 'utf8')) as { server: Record<string, unknown> };
     delete config.server['apiKey'];
     await writeFile(box.configFile, JSON.stringify(config, null, 2));
+    box.emulator.clearRequests();
+    const moved = await runCli(['--config', box.configFile, '--sync', '--skip-listing'], { env: { RAGFLOW_API_KEY: API_KEY } });
+    expect(moved.code, moved.stdout + moved.stderr).toBe(0);
+    expect(box.emulator.requests.length).toBeGreaterThan(0);
+    expect(writes(box.emulator)).toEqual([]);
     box.emulator.clearRequests();
     const viaEnv = await runCli(['--config', box.configFile, '--sync', '--skip-listing'], { env: { RAGFLOW_API_KEY: API_KEY } });
     expect(viaEnv.code, viaEnv.stdout + viaEnv.stderr).toBe(0);
     expect(box.emulator.requests).toEqual([]);
     expect(totalsOf(viaEnv.stdout)).toEqual({ ...NOTHING, unchanged: MIRRORED });
+    // Another key in the environment changes nothing on disk: still the shortcut.
+    const otherKey = await runCli(['--config', box.configFile, '--sync', '--skip-listing'], { env: { RAGFLOW_API_KEY: 'another-key-0123456789abcdef0123' } });
+    expect(otherKey.code, otherKey.stdout + otherKey.stderr).toBe(0);
+    expect(box.emulator.requests).toEqual([]);
     await unlink(h.recordFile()); // deleting the record only costs the next run its shortcut
     box.emulator.clearRequests();
     const again = await runCli(['--config', box.configFile, '--sync', '--skip-listing'], { env: { RAGFLOW_API_KEY: API_KEY } });

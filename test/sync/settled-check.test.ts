@@ -181,6 +181,26 @@ describe('settledFileCount', () => {
     }
   });
 
+  it('a symlink, FIFO or oversize file the folder already remembers as skipped matches; counts are the synced files', () => {
+    const BIG = { relPath: 'big.bin', size: 5_000, mtime: [1_700_000_005, 0] as const, ctime: [1_700_000_005, 0] as const, ino: 105 };
+    const extra = otherEntry('l', 'link.md', 106) + otherEntry('p', 'pipe', 107) + fileEntry(BIG);
+    const skipped = [
+      { relPath: 'big.bin', reason: 'too-large' },
+      { relPath: 'link.md', reason: 'symlink' },
+      { relPath: 'pipe', reason: 'not-regular' },
+    ];
+    expect(settledFileCount(listingOf(FILES, extra), entries, RULES, { skipped, maxFileBytes: 4_096 })).toBe(entries.length);
+    // Not remembered (the engine would log it as newly skipped), or remembered for another reason: no.
+    expect(settledFileCount(listingOf(FILES, extra), entries, RULES, { skipped: skipped.slice(1), maxFileBytes: 4_096 })).toBeUndefined();
+    expect(settledFileCount(listingOf(FILES, extra), entries, RULES, { skipped: [skipped[0], { relPath: 'link.md', reason: 'not-regular' }, skipped[2]] as typeof skipped, maxFileBytes: 4_096 })).toBeUndefined();
+    // The big file now under the limit would be uploaded: no.
+    expect(settledFileCount(listingOf(FILES, extra), entries, RULES, { skipped, maxFileBytes: 10_000 })).toBeUndefined();
+    // A remembered skip that is gone would be forgotten by the engine (a state write): no.
+    expect(settledFileCount(listingOf(FILES, otherEntry('l', 'link.md', 106) + fileEntry(BIG)), entries, RULES, { skipped, maxFileBytes: 4_096 })).toBeUndefined();
+    // A synced file that grew over the limit: no.
+    expect(settledFileCount(listingOf(FILES), entries, RULES, { maxFileBytes: 12 })).toBeUndefined();
+  });
+
   it('an excluded symlink or FIFO is fine', () => {
     const extra = otherEntry('l', '.link.md', 31) + otherEntry('l', 'drafts/link.md', 32) + otherEntry('p', 'pipe.md.swp', 33) + otherEntry('l', 'link.log', 34);
     expect(listingMatchesState(listingOf(FILES, extra), entries, createPathFilter({ exclude: ['drafts/**', '*.log'] }))).toBe(true);
@@ -254,8 +274,21 @@ describe('stateSettled', () => {
     ['meta.rebuild adopt', { ...meta, rebuild: 'adopt' }],
     ['meta.rebuild blocked', { ...meta, rebuild: 'blocked' }],
     ['heldDeletes', { ...meta, heldDeletes: ['README.md'] }],
-    ['skipped files', { ...meta, skipped: [{ relPath: 'big.txt', reason: 'too-large' }] }],
+    ['a file skipped as unreadable (not in the listing)', { ...meta, skipped: [{ relPath: 'secret.txt', reason: 'unreadable' }] }],
+    ['a folder skipped as unreadable', { ...meta, skipped: [{ relPath: 'locked', reason: 'unreadable-dir' }] }],
   ];
+  it('steady skips (symlink, FIFO or socket, too large) and files that failed for good keep a folder settled', () => {
+    const steady = { ...meta, skipped: [{ relPath: 'big.txt', reason: 'too-large' }, { relPath: 'link.md', reason: 'symlink' }, { relPath: 'pipe', reason: 'not-regular' }] };
+    expect(stateSettled(steady, entries)).toBe(true);
+    const failedForGood = { ...tracked(INSTALL), status: 'failed', permanent: true, failedSha256: 'd'.repeat(64), lastError: 'unsupported type', docId: undefined } as unknown as TrackedFile;
+    expect(stateSettled(meta, [tracked(README), failedForGood])).toBe(true);
+    // …but not one still to be retried, or with work left.
+    expect(stateSettled(meta, [{ ...failedForGood, permanent: undefined } as unknown as TrackedFile])).toBe(false);
+    expect(stateSettled(meta, [{ ...failedForGood, failedSha256: undefined } as unknown as TrackedFile])).toBe(false);
+    expect(stateSettled(meta, [{ ...failedForGood, obsoleteDocIds: ['old'] }])).toBe(false);
+    expect(stateSettled(meta, [{ ...failedForGood, intent: { kind: 'upload', name: 'x', sha256: 'e'.repeat(64), startedAt: 1 } }])).toBe(false);
+  });
+
   it.each(unsettledMeta)('a folder with %s is not settled', (_what, changed) => {
     expect(stateSettled(changed, entries)).toBe(false);
     expect(stateSettled(changed, [])).toBe(false);
@@ -282,11 +315,22 @@ describe('reportSettled', () => {
     ['renamed', { renamed: 1 }],
     ['deleted', { deleted: 1 }],
     ['failed', { failed: [{ relPath: 'a.md', error: 'refused' }] }],
-    ['skipped', { skipped: [{ relPath: 'big.txt', reason: 'too-large' }] }],
+    ['a file skipped as unreadable', { skipped: [{ relPath: 'secret.txt', reason: 'unreadable', code: 'EACCES' }] }],
+    ['a file changing while read', { skipped: [{ relPath: 'a.md', reason: 'changing' }] }],
+    ['a folder skipped as unreadable', { skipped: [{ relPath: 'locked', reason: 'unreadable-dir' }] }],
     ['held', { held: ['a.md'], heldReason: 'mass-delete guard' }],
     ['a folder error', { error: 'the folder root is missing' }],
     ['a folder error with an empty message', { error: '' }],
   ];
+  it('steady skips keep a run settled (the engine logs a skip once, when it is new)', () => {
+    const skipped = [
+      { relPath: 'big.txt', reason: 'too-large' },
+      { relPath: 'link.md', reason: 'symlink' },
+      { relPath: 'pipe', reason: 'not-regular' },
+    ];
+    expect(reportSettled({ ...settled(), skipped })).toBe(true);
+  });
+
   it.each(unsettled)('a report with %s is not settled', (_what, change) => {
     expect(reportSettled({ ...settled(), ...change } as FolderReport)).toBe(false);
   });
