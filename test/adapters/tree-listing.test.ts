@@ -148,6 +148,27 @@ describe('listTree: the digest', () => {
     expect(after?.ctimeMs).toBeGreaterThan(before?.ctimeMs ?? Infinity);
   });
 
+  it('is the same bytes whatever the number of find processes, and holds every entry once (top-level folders with odd names too)', async () => {
+    const root = makeTempDir('listing-shards');
+    writeTree(root, { ...TREE, '-dash/a.md': 'a\n', '(paren)/b.md': 'b\n', 'zz/c.md': 'c\n', 'sp ace/d.md': 'd\n', 'empty-dir/.keep': '' });
+    const one = await listTree(root, { keep: true, shards: 1 });
+    expect(one?.bytes).toBeDefined();
+    for (const shards of [2, 3, 16]) {
+      const many = await listTree(root, { keep: true, shards });
+      expect(many?.digest, `${shards} processes`).toBe(one?.digest);
+      expect(many?.bytes?.equals(one?.bytes ?? Buffer.alloc(0))).toBe(true);
+    }
+    const { files, others } = parse(one?.bytes ?? Buffer.alloc(0));
+    expect([...files.keys()].sort()).toEqual(
+      [...Object.keys(TREE), '-dash/a.md', '(paren)/b.md', 'zz/c.md', 'sp ace/d.md', 'empty-dir/.keep'].sort(),
+    );
+    const dirs = others.filter((o) => o.type === 'd').map((o) => o.relPath);
+    expect(new Set(dirs).size).toBe(dirs.length); // each folder once
+    expect(dirs).toContain('');
+    expect(dirs).toContain('-dash');
+    expect(dirs).toContain('guides/deep/nested');
+  });
+
   it('a missing root gives no listing', async () => {
     const root = makeTempDir();
     expect(await listTree(path.join(root, 'nowhere'))).toBeUndefined();
