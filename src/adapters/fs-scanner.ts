@@ -1,7 +1,7 @@
 // Lists the regular files of a synced folder with their fingerprints, without following symlinks or
 // opening anything, and says what it had to skip and why.
 import { lstatSync, readdirSync, type Dirent, type Stats } from 'node:fs';
-import { lstat, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { LocalFile, RelPath } from '../core/model.js';
@@ -126,11 +126,22 @@ function listNow(dir: string): Promise<Dirent[] | { errno: string | undefined }>
 }
 
 /**
- * Re-examines one path (after a watcher hint). undefined when there is no regular file there, or when
- * one of its folders is a symlink (the scan would not have followed it). Throws FileAccessError when
- * the path cannot be examined (EACCES, EIO): that is not evidence the file is gone.
+ * Re-examines one path (after a watcher hint, and before each upload). undefined when there is no regular
+ * file there, or when one of its folders is a symlink (the scan would not have followed it). Throws
+ * FileAccessError when the path cannot be examined (EACCES, EIO): that is not evidence the file is gone.
+ * lstat is synchronous here too, for the scan's reason: through libuv's thread pool, busy with the
+ * uploads' reads, each async lstat cost 30–100 µs of main-thread CPU (bench row 5: 1.6 s of 12 s for
+ * 5,000 files, three lstat each), a synchronous one about 4 µs.
  */
-export async function statFile(root: string, relPath: RelPath): Promise<LocalFile | undefined> {
+export function statFile(root: string, relPath: RelPath): Promise<LocalFile | undefined> {
+  try {
+    return Promise.resolve(statFileNow(root, relPath));
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+function statFileNow(root: string, relPath: RelPath): LocalFile | undefined {
   const segments = relPath.split('/');
   if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
     throw new TypeError(`not a folder-relative POSIX path: ${JSON.stringify(relPath)}`);
@@ -138,14 +149,15 @@ export async function statFile(root: string, relPath: RelPath): Promise<LocalFil
   const absRoot = path.resolve(root);
   for (let index = 0; index < segments.length; index++) {
     const absPath = underRoot(absRoot, segments.slice(0, index + 1).join('/'));
-    let stats: Stats;
+    let stats: Stats | undefined;
     try {
-      stats = await lstat(absPath);
+      stats = lstatSync(absPath, { throwIfNoEntry: false });
     } catch (error) {
       const errno = errnoCode(error);
       if (GONE.has(errno ?? '')) return undefined;
       throw new FileAccessError(absPath, errno, { cause: error });
     }
+    if (stats === undefined) return undefined;
     const isLast = index === segments.length - 1;
     if (!isLast && !stats.isDirectory()) return undefined;
     if (isLast) return stats.isFile() ? localFileOf(absPath, relPath, stats) : undefined;
