@@ -33,8 +33,13 @@ if (shortcut !== undefined) {
   const peeked = peekConfig(shortcut.configFile);
   const probe = new ListingProbe();
   for (const root of peekFolderRoots(peeked)) probe.start(root);
-  const { trySettledShortcut } = await import('./settled-shortcut.js');
-  const code = await trySettledShortcut({ peeked, probe, quiet: shortcut.quiet, levelFlag: shortcut.levelFlag, env: process.env });
+  let code;
+  try {
+    const { trySettledShortcut } = await import('./settled-shortcut.js');
+    code = await trySettledShortcut({ peeked, probe, quiet: shortcut.quiet, levelFlag: shortcut.levelFlag, env: process.env });
+  } catch {
+    code = undefined; // the shortcut is only ever an optimisation: on any surprise the engine runs
+  }
   if (code !== undefined) process.exit(code);
   probe.cancel();
 }
