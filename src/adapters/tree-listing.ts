@@ -1,6 +1,6 @@
 // A folder's whole tree as GNU find lists it: every entry's type and path, and for regular files the size,
 // mtime, ctime and inode (the fingerprint the engine compares), for the rest device and inode. Its SHA-256
-// is the "listing digest" of a settled run (settled-record.ts): two equal digests mean that no entry was
+// is the "listing digest" of a settled run (settled-record-file.ts): two equal digests mean that no entry was
 // added, removed, renamed or touched in between, because any of those moves a name, an inode or a ctime
 // (ctime cannot be set from user space).
 //
