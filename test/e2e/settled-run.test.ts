@@ -451,7 +451,7 @@ describe('--sync --skip-listing settled runs: two folders (v1-0.27)', () => {
   });
 });
 
-describe('--sync --skip-listing settled runs: never recorded, never used (v1-0.27)', () => {
+describe('--sync --skip-listing settled runs: refused and skipped files, dry runs, plain --sync, secrets (v1-0.27)', () => {
   let box: Sandbox;
   const h = harness(() => box);
   afterEach(async () => box.cleanup());
