@@ -7,6 +7,7 @@ import { Low } from 'lowdb';
 import type { FolderMeta, RelPath, TrackedFile } from '../core/model.js';
 import type { StateLoadOutcome, StateStore } from '../sync/ports.js';
 import { DurableDataFile, isTempNameOf, type DurableWriteOps } from './durable-json-file.js';
+import { settledRecordFileOf } from './settled-record-file.js';
 import { errnoCode } from './errno.js';
 import { acquireStateLock, type StateLock } from './state-lock.js';
 import { emptyState, parseStateText, StateFileCorruptError, stringifyState, type StateData } from './state-file-format.js';
@@ -238,6 +239,9 @@ async function removeStaleTempFiles(stateFile: string): Promise<void> {
     throw error;
   }
   await Promise.all(
-    names.filter((name) => isTempNameOf(stateFile, name)).map((name) => unlink(path.join(path.dirname(stateFile), name)).catch(() => undefined)),
+    names
+      // The settled record (settled-record-file.ts) is written the same way beside the state.
+      .filter((name) => isTempNameOf(stateFile, name) || isTempNameOf(settledRecordFileOf(stateFile), name))
+      .map((name) => unlink(path.join(path.dirname(stateFile), name)).catch(() => undefined)),
   );
 }

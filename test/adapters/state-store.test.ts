@@ -86,9 +86,11 @@ describe('openStateStore: a new state', () => {
     const dir = makeTempDir();
     const file = path.join(dir, 'state.json');
     writeFileSync(path.join(dir, '.state.json.99999.3.tmp'), '{"half":');
+    writeFileSync(path.join(dir, '.state.json.settled.99999.4.tmp'), '{"half":'); // the settled record's
     writeFileSync(path.join(dir, 'unrelated.tmp'), 'keep');
+    writeFileSync(path.join(dir, '.other.json.99999.5.tmp'), 'keep');
     await open(file);
-    expect(readdirSync(dir).sort()).toEqual(['state.json', 'state.json.lock', 'unrelated.tmp']);
+    expect(readdirSync(dir).sort()).toEqual(['.other.json.99999.5.tmp', 'state.json', 'state.json.lock', 'unrelated.tmp']);
   });
 });
 
