@@ -8,7 +8,6 @@
 // defaults) and starts walking at once. When the engine then asks for that folder with exactly the same
 // root and filters, it gets that walk; any difference (or an unreadable config) only means the folder is
 // walked again as asked, so the guess can cost time, never correctness.
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import PQueue from 'p-queue';
 import { createRequire } from 'node:module';
@@ -16,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import type { PathFilterOptions } from '../core/path-filter.js';
+import { peekConfig, peekFolders } from '../config/peek-config.js';
 import type { LocalFile } from '../core/model.js';
 import type { ScanResult, ScanSkip } from '../sync/ports.js';
 import { ScanRootError, type ScanRootErrorCode } from './fs-scanner.js';
@@ -36,19 +36,15 @@ export function requestKey(request: ScanRequest): string {
 /** The request `--sync` will make first (the first configured folder), guessed from the config file's
  *  JSON with the schema's defaults; undefined when the file does not look like a config. */
 export function guessFirstRequest(configFile: string): ScanRequest | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(configFile, 'utf8'));
-  } catch {
-    return undefined;
-  }
-  const folder = (raw as { folders?: unknown } | null)?.folders;
-  const first: unknown = Array.isArray(folder) ? folder[0] : undefined;
-  if (typeof first !== 'object' || first === null) return undefined;
-  const { path: folderPath, include = ['**/*'], exclude = [] } = first as { path?: unknown; include?: unknown; exclude?: unknown };
+  const peeked = peekConfig(configFile);
+  const folders = (peeked?.raw as { folders?: unknown } | null | undefined)?.folders;
+  const first = peekFolders(peeked)[0];
+  // Only when the config's first folder is the first one with a path (otherwise its request is another).
+  if (first === undefined || !Array.isArray(folders) || folders[0] !== first.raw) return undefined;
+  const { include = ['**/*'], exclude = [] } = first.raw;
   const strings = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
-  if (typeof folderPath !== 'string' || !strings(include) || !strings(exclude)) return undefined;
-  return { root: path.resolve(path.dirname(path.resolve(configFile)), folderPath), filter: { include, exclude } };
+  if (!strings(include) || !strings(exclude)) return undefined;
+  return { root: first.root, filter: { include, exclude } };
 }
 
 export interface PackedScan {

@@ -24,14 +24,25 @@ export function peekConfig(configFile: string): PeekedConfig | undefined {
   }
 }
 
-export function peekFolderRoots(peeked: PeekedConfig | undefined): string[] {
+/** One `folders[]` entry as written: its path resolved like loadConfig does, the rest unchecked. */
+export interface PeekedFolder {
+  readonly root: string;
+  readonly raw: Readonly<Record<string, unknown>>;
+}
+
+/** The folders that have a string `path` (the others cannot be loaded anyway), in order. */
+export function peekFolders(peeked: PeekedConfig | undefined): PeekedFolder[] {
   const folders = (peeked?.raw as { folders?: unknown } | null | undefined)?.folders;
   if (peeked === undefined || !Array.isArray(folders)) return [];
   const base = path.dirname(peeked.file);
   return folders.flatMap((folder: unknown) => {
-    const folderPath = (folder as { path?: unknown } | null)?.path;
-    return typeof folderPath === 'string' ? [path.resolve(base, folderPath)] : [];
+    const raw = typeof folder === 'object' && folder !== null ? (folder as Record<string, unknown>) : {};
+    return typeof raw['path'] === 'string' ? [{ root: path.resolve(base, raw['path']), raw }] : [];
   });
+}
+
+export function peekFolderRoots(peeked: PeekedConfig | undefined): string[] {
+  return peekFolders(peeked).map((folder) => folder.root);
 }
 
 /** The state file as loadConfig places it: `stateFile` beside the config, else systemd's StateDirectory,
