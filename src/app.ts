@@ -146,7 +146,7 @@ async function syncFolders(config: Config, logger: Logger, options: SyncCommandO
       options.onReport?.(report);
       reports.push(report);
     }
-    if (options.recordSettled === true && options.dryRun !== true) await recordSettledRun(config, engine.store, reports, logger);
+    if (options.recordSettled === true && options.dryRun !== true) await recordSettledRun(config, engine.syncers, engine.store, reports, logger);
     return reports;
   } finally {
     await engine.close();

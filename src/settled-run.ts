@@ -4,9 +4,9 @@
 // identity and the configuration's digest beside the state file. Any other run removes the record.
 import type { Logger } from 'pino';
 import type { Config } from './config/load-config.js';
-import { createPathFilter } from './core/path-filter.js';
 import { removeSettledRecord, sameStamp, stampOf, writeSettledRecord, type SettledFolder } from './adapters/settled-record-file.js';
 import { listTree } from './adapters/tree-listing.js';
+import type { FolderSyncer } from './sync/folder-syncer.js';
 import type { StateStore } from './sync/ports.js';
 import { reportSettled, settledFileCount, stateSettled } from './sync/settled-check.js';
 import type { FolderReport } from './sync/sync-report.js';
@@ -14,9 +14,9 @@ import { VERSION } from './version.js';
 
 /** After a `--sync --skip-listing` run, with the state still open and locked: records the run when every
  *  folder is settled, and removes an older record otherwise. Never fails the run. */
-export async function recordSettledRun(config: Config, store: StateStore, reports: readonly FolderReport[], logger: Logger): Promise<void> {
+export async function recordSettledRun(config: Config, syncers: readonly FolderSyncer[], store: StateStore, reports: readonly FolderReport[], logger: Logger): Promise<void> {
   try {
-    const folders = await settledFolders(config, store, reports);
+    const folders = await settledFolders(syncers, store, reports, config.stateFile);
     if (folders === undefined) {
       await removeSettledRecord(config.stateFile);
       return;
@@ -38,23 +38,24 @@ export async function recordSettledRun(config: Config, store: StateStore, report
   }
 }
 
-async function settledFolders(config: Config, store: StateStore, reports: readonly FolderReport[]) {
-  if (reports.length !== config.folders.length || !reports.every(reportSettled)) return undefined;
-  if (!config.folders.every((folder) => stateSettled(store.meta(folder.key), store.files(folder.key)))) return undefined;
+async function settledFolders(syncers: readonly FolderSyncer[], store: StateStore, reports: readonly FolderReport[], stateFile: string) {
+  if (reports.length !== syncers.length || !reports.every(reportSettled)) return undefined;
+  // Read once per folder: nothing else writes the state while this process holds its lock.
+  const entries = syncers.map((syncer) => store.files(syncer.folder.key));
+  if (!syncers.every((syncer, index) => stateSettled(store.meta(syncer.folder.key), entries[index] ?? []))) return undefined;
   await store.flush();
-  const stamp = stampOf(config.stateFile);
+  const stamp = stampOf(stateFile);
   if (stamp === undefined) return undefined;
   const list: SettledFolder[] = [];
-  for (const folder of config.folders) {
+  for (const [index, { folder, rules }] of syncers.entries()) {
     const listing = await listTree(folder.path, { keep: true });
     if (listing?.bytes === undefined) return undefined;
-    const rules = createPathFilter({ include: folder.include, exclude: folder.exclude });
-    const files = settledFileCount(listing.bytes, store.files(folder.key), rules, { skipped: store.meta(folder.key)?.skipped, maxFileBytes: folder.maxFileSizeMB * 1024 * 1024 });
+    const files = settledFileCount(listing.bytes, entries[index] ?? [], rules, { skipped: store.meta(folder.key)?.skipped, maxFileBytes: folder.maxFileSizeMB * 1024 * 1024 });
     if (files === undefined) return undefined;
     list.push({ key: folder.key, kb: folder.kb, root: folder.path, listing: listing.digest, files });
   }
   // This process holds the state's lock, so nothing should have written it meanwhile; if anything did,
   // the record would not describe it.
-  const after = stampOf(config.stateFile);
+  const after = stampOf(stateFile);
   return after !== undefined && sameStamp(after, stamp) ? { stamp, list } : undefined;
 }
